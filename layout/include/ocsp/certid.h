@@ -1,0 +1,55 @@
+/* CertID hash algorithms and the issuer hashes a CertID carries.
+ *
+ * A CertID names the issuer by two hashes made with the same algorithm:
+ * of the DER of the issuer's subject name and of its subjectPublicKey bits
+ * (RFC 6960 4.1.1; the BIT STRING content without the unused-bits byte). */
+#ifndef OCSP_CERTID_H
+#define OCSP_CERTID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "ocsp/err.h"
+
+enum hash_alg {
+	HASH_SHA1 = 0,
+	HASH_SHA256 = 1,
+	HASH_SHA384 = 2,
+	HASH_SHA512 = 3,
+	HASH_COUNT
+};
+
+#define HASH_MAX_LEN 64
+
+/* Digest length in bytes. */
+size_t hash_len(enum hash_alg alg);
+/* Lowercase name as used in configuration and metadata ("sha256"). */
+const char *hash_name(enum hash_alg alg);
+/* Returns the algorithm for a name, or -1. */
+int hash_from_name(const char *name);
+/* Returns the algorithm for an OpenSSL NID, or -1 for any other. */
+int hash_from_nid(int nid);
+/* The DER AlgorithmIdentifier a CertID with this hash carries. SHA-1 is
+ * written with NULL parameters (what every client sends and compares);
+ * the SHA-2 family too, as OpenSSL does. */
+const uint8_t *hash_algid_der(enum hash_alg alg, size_t *len);
+const EVP_MD *hash_md(enum hash_alg alg);
+
+/* The two issuer hashes of one algorithm. */
+struct issuer_hash {
+	uint8_t name[HASH_MAX_LEN];
+	uint8_t key[HASH_MAX_LEN];
+};
+
+/* Computes name and key hashes of issuer for alg. Returns 0 or -1. */
+int certid_issuer_hash(X509 *issuer, enum hash_alg alg,
+    struct issuer_hash *out, struct err *e);
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void hex_lower(char *out, const uint8_t *p, size_t n);
+/* Decodes exactly 2n hex digits of s into out. Returns 0 or -1. */
+int hex_decode(uint8_t *out, size_t n, const char *s);
+
+#endif

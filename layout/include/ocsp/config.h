@@ -1,0 +1,80 @@
+/* Configuration shared by ocsp-publisher and ocsp-lookupd.
+ *
+ * One INI file (parsed by libinih) serves both programs:
+ *
+ *   tree = /var/lib/ocsp/tree        ; top level: the response tree
+ *   [publisher]  threads = 0
+ *   [lookupd]    listen = 127.0.0.1:8080, path_prefix, threads, ...
+ *   [ca NAME]    issuer, signer, key, index, validity, refresh, backdate
+ *
+ * Every key is described once in the table in config.c (type, bounds,
+ * default); unknown keys and bad values are errors naming file and line.
+ * Command-line flags go through the same table (config_set), so a flag
+ * and a key can never disagree on what a value means. */
+#ifndef OCSP_CONFIG_H
+#define OCSP_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocsp/err.h"
+
+#define CONFIG_CA_NAME_MAX 63
+#define CONFIG_MAX_CAS 4096
+
+struct ca_conf {
+	char name[CONFIG_CA_NAME_MAX + 1];
+	unsigned line;		/* where its section starts, 0 on the command line */
+	char *issuer;		/* PEM issuer certificate */
+	char *signer;		/* PEM signer certificate (the CA itself or delegated) */
+	char *key;		/* PEM private key of the signer */
+	char *index;		/* openssl ca index file */
+	int64_t validity;	/* seconds from thisUpdate to nextUpdate */
+	int64_t refresh;	/* re-sign when a response is this old; 0: validity/2 */
+	int64_t backdate;	/* thisUpdate this far before signing time */
+};
+
+struct config {
+	char *path;		/* the file read, NULL if none */
+	char *tree;
+
+	/* [publisher] */
+	int64_t pub_threads;	/* 0: one per core */
+
+	/* [lookupd] */
+	char *listen;
+	char *path_prefix;
+	int64_t http_threads;
+	int64_t max_request_bytes;
+	int64_t cache_entries;
+	int64_t max_age;
+	int64_t reload_interval;
+
+	struct ca_conf *cas;
+	size_t ncas;
+};
+
+/* Fills c with the defaults of every non-CA key. */
+int config_init(struct config *c, struct err *e);
+void config_fini(struct config *c);
+
+/* Reads an INI file into c (which config_init prepared). */
+int config_load(struct config *c, const char *path, struct err *e);
+
+/* Sets one key as if read from a file; section is "", "publisher",
+ * "lookupd" or "ca NAME" (a new CA is added on first use). */
+int config_set(struct config *c, const char *section, const char *key,
+    const char *value, struct err *e);
+
+/* Which program reads the configuration: the publisher needs every CA's
+ * key and index, lookupd only what it answers from. */
+enum config_user { CONFIG_PUBLISHER, CONFIG_LOOKUPD };
+
+/* Checks what only the whole configuration can tell (required keys,
+ * refresh shorter than validity) and fills derived defaults. */
+int config_finish(struct config *c, enum config_user who, struct err *e);
+
+/* Prints every key with its default and meaning, for --help-config. */
+void config_describe(void (*line)(const char *text, void *arg), void *arg);
+
+#endif

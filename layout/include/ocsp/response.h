@@ -1,0 +1,70 @@
+/* The response builder: status records + CertIDs + a CA's signer -> the
+ * DER OCSPResponse a client receives (RFC 6960 4.2.1).
+ *
+ * The publisher uses it for every file and lookupd for online answers, so
+ * both produce the same shape: ResponderID byKey, one SingleResponse per
+ * CertID in the order given, nextUpdate always present, the delegated
+ * signer certificate (alone) in certs, nothing else. The DER is written
+ * directly around one signature, without OpenSSL's generic OCSP objects,
+ * which would cost about a third of the signing rate. */
+#ifndef OCSP_RESPONSE_H
+#define OCSP_RESPONSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocsp/ca.h"
+#include "ocsp/certid.h"
+#include "ocsp/err.h"
+#include "ocsp/serial.h"
+#include "ocsp/signer.h"
+#include "ocsp/status.h"
+
+/* Room for the tbsResponseData of one response; bounds the number of
+ * SingleResponses a caller can ask for (about 100 bytes each with SHA-1). */
+#define RESPONSE_TBS_MAX 32768
+/* Room for a whole response: tbs, signature, signer certificate. */
+#define RESPONSE_MAX (RESPONSE_TBS_MAX + SIGNER_MAX_SIG + 16384)
+
+/* Nonce values are echoed as the client sent them (RFC 9654: 1..128
+ * octets inside an OCTET STRING; the extension value adds its header). */
+#define RESPONSE_NONCE_EXT_MAX 160
+
+struct single_resp {
+	enum hash_alg alg;
+	const uint8_t *name_hash;	/* hash_len(alg) bytes */
+	const uint8_t *key_hash;
+	const struct serial *serial;
+	const struct status_rec *st;	/* status, reason, revocation times */
+	int64_t this_update;
+	int64_t next_update;
+};
+
+struct response_opts {
+	int64_t produced_at;
+	const uint8_t *nonce;		/* the nonce extension's extnValue, or NULL */
+	size_t nonce_len;
+	int extended_revoke;		/* add id-pkix-ocsp-extended-revoke */
+};
+
+/* Builds and signs a successful response into buf (cap bytes, at least
+ * RESPONSE_MAX is always enough). The DER is at the end of buf: *out
+ * points into buf and *out_len is its length. */
+int response_build(const struct ca *ca, struct signer_ctx *sc,
+    const struct single_resp *s, size_t n, const struct response_opts *o,
+    uint8_t *buf, size_t cap, const uint8_t **out, size_t *out_len,
+    struct err *e);
+
+/* Unsuccessful responses (responseStatus only, RFC 6960 4.2.1). */
+enum response_error {
+	RESPONSE_MALFORMED = 1,
+	RESPONSE_INTERNAL_ERROR = 2,
+	RESPONSE_TRY_LATER = 3,
+	RESPONSE_SIG_REQUIRED = 5,
+	RESPONSE_UNAUTHORIZED = 6,
+};
+
+/* The 5-byte DER of an unsuccessful response (static storage). */
+const uint8_t *response_error_der(enum response_error status, size_t *len);
+
+#endif

@@ -1,0 +1,72 @@
+/* The tree reader: lookupd's view of a published tree.
+ *
+ * Finds the issuer of a request's CertID by any of its hashes (from each
+ * issuer.meta), maps a serial to its file through one validating function
+ * (request bytes never become a path), and serves the file from a bounded
+ * cache of read-only mmaps, so a hot response costs no open, read or copy.
+ * A new publish is picked up without restart: the root marker is checked
+ * every reload_interval, and a cached file is re-checked (one fstatat)
+ * when it was last checked more than reload_interval ago. Replaced files
+ * are atomic renames, so an old mapping stays a complete old response. */
+#ifndef OCSP_TREE_READER_H
+#define OCSP_TREE_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocsp/err.h"
+#include "ocsp/request.h"
+#include "ocsp/timefmt.h"
+
+struct tree_reader_opts {
+	const char *root;
+	size_t cache_entries;		/* most responses kept mapped */
+	int64_t reload_interval;	/* seconds between change checks */
+};
+
+struct tree_reader;
+
+/* Opens the tree. A missing or still empty tree is not an error: every
+ * lookup answers TREE_NO_ISSUER until a publish arrives. */
+int tree_reader_open(const struct tree_reader_opts *o, struct tree_reader **out,
+    struct err *e);
+void tree_reader_close(struct tree_reader *t);
+
+/* A pre-signed response held by the caller until tree_response_release.
+ * Everything HTTP needs is derived once, when the file is mapped. */
+struct tree_response {
+	const uint8_t *der;
+	size_t len;
+	int64_t this_update;
+	int64_t next_update;
+	char etag[24];				/* quoted strong ETag */
+	char last_modified[TIMEFMT_HTTP_LEN + 1];	/* thisUpdate */
+	char expires[TIMEFMT_HTTP_LEN + 1];		/* nextUpdate */
+};
+
+enum tree_lookup {
+	TREE_FOUND = 0,
+	TREE_NO_ISSUER,		/* no issuer in the tree matches the CertID */
+	TREE_NO_HASH,		/* issuer known, but nothing pre-signed for this hash */
+	TREE_NO_SERIAL,		/* issuer known, no file for the serial */
+	TREE_STALE,		/* the file is past its nextUpdate */
+	TREE_BAD_FILE,		/* the file is not a valid response for the CertID */
+};
+
+/* Looks up one CertID at time now. On TREE_FOUND *out holds a reference. */
+enum tree_lookup tree_reader_lookup(struct tree_reader *t,
+    const struct req_certid *id, int64_t now, const struct tree_response **out);
+void tree_response_release(struct tree_reader *t, const struct tree_response *r);
+
+/* Checks for a new generation now (also done lazily by lookups). */
+void tree_reader_refresh(struct tree_reader *t, int64_t now);
+
+/* Counts for /healthz and logs. */
+struct tree_reader_stats {
+	uint64_t generation;
+	size_t issuers;
+	size_t cached;
+};
+void tree_reader_stats(struct tree_reader *t, struct tree_reader_stats *s);
+
+#endif
