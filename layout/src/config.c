@@ -259,7 +259,8 @@ int config_set(struct config *c, const char *section, const char *key,
 struct load_ctx {
 	struct config *c;
 	FILE *f;
-	unsigned line;
+	unsigned line;		/* the line being read */
+	int at_line_start;	/* a long line arrives in several pieces */
 	struct err *e;
 	int failed;
 };
@@ -268,9 +269,14 @@ static char *counting_reader(char *str, int num, void *stream)
 {
 	struct load_ctx *lc = stream;
 	char *r = fgets(str, num, lc->f);
+	size_t n;
 
-	if (r != NULL)
+	if (r == NULL)
+		return NULL;
+	if (lc->at_line_start)
 		lc->line++;
+	n = strlen(r);
+	lc->at_line_start = n > 0 && r[n - 1] == '\n';
 	return r;
 }
 
@@ -290,7 +296,7 @@ static int on_key(void *user, const char *section, const char *name,
 
 int config_load(struct config *c, const char *path, struct err *e)
 {
-	struct load_ctx lc = { c, NULL, 0, e, 0 };
+	struct load_ctx lc = { c, NULL, 0, 1, e, 0 };
 	int r;
 
 	lc.f = fopen(path, "r");
@@ -369,6 +375,7 @@ static void ini_setup_once(void)
 {
 	ini_stop_on_first_error = 1;
 	ini_use_stack = 0;
+	ini_allow_realloc = 1;	/* lines start at 200 bytes and grow to this: */
 	ini_max_line = 8192;
 }
 

@@ -1,0 +1,425 @@
+/* ocsp-publisher: signs one OCSP response per certificate for any number
+ * of CAs and publishes them as a tree of files (layout/TREE.md). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ocsp/log.h"
+#include "ocsp/source_index.h"
+#include "publisher.h"
+
+#define VERSION "0.1.0"
+
+struct options {
+	const char *config;
+	int check, dry_run, force, quiet, progress;
+	int single;		/* a CA was given with --index/--issuer/... */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: ocsp-publisher --config FILE [options]\n"
+"       ocsp-publisher --index FILE --issuer CA.pem --signer SIGNER.pem --key KEY.pem\n"
+"                      --out DIR [--validity DAYS] [options]\n"
+"\n"
+"Signs one OCSP response per certificate of each CA and publishes them into\n"
+"DIR/<issuer key SHA-1>/<SERIAL> (see layout/TREE.md). Incremental: only new,\n"
+"changed or ageing responses are signed; gone certificates are removed.\n"
+"\n"
+"  -c, --config FILE     configuration with one [ca NAME] section per CA\n"
+"      --index FILE      openssl ca index file (one CA on the command line)\n"
+"      --issuer FILE     PEM certificate of the issuing CA\n"
+"      --signer FILE     PEM signer certificate (the CA or a delegated responder)\n"
+"      --key FILE        PEM private key of the signer\n"
+"      --validity DAYS   nextUpdate - thisUpdate (default 4, at most 10; or 12h, 90m)\n"
+"      --refresh DUR     re-sign responses this old (default half the validity)\n"
+"      --backdate DUR    thisUpdate before signing time, for clock skew (default 1h)\n"
+"  -o, --out DIR         the response tree (overrides 'tree' in the configuration)\n"
+"  -j, --threads N       signing threads (default: one per core)\n"
+"  -n, --check           check configuration, certificates, keys and indexes; sign nothing\n"
+"      --dry-run         sign what is due but write nothing (to measure signing)\n"
+"      --force           re-sign every response\n"
+"  -q, --quiet           print errors only\n"
+"      --no-progress     no progress bar even on a terminal\n"
+"      --help-config     list every configuration key\n"
+"  -h, --help            this text\n"
+"  -V, --version         version\n"
+"\n"
+"Exit status: 0 everything published; 1 usage or configuration error, nothing\n"
+"done; 2 a CA's input was bad (that CA left as it was, the others published);\n"
+"3 writing or signing failed (the tree holds only complete responses; run\n"
+"again); 4 another run is publishing into the same tree.\n");
+}
+
+static void print_key(const char *text, void *arg)
+{
+	fprintf(arg, "%s\n", text);
+}
+
+enum { OPT_INDEX = 256, OPT_ISSUER, OPT_SIGNER, OPT_KEY, OPT_VALIDITY,
+	OPT_REFRESH, OPT_BACKDATE, OPT_DRY_RUN, OPT_FORCE, OPT_NO_PROGRESS,
+	OPT_HELP_CONFIG };
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "index", required_argument, NULL, OPT_INDEX },
+	{ "issuer", required_argument, NULL, OPT_ISSUER },
+	{ "signer", required_argument, NULL, OPT_SIGNER },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "validity", required_argument, NULL, OPT_VALIDITY },
+	{ "refresh", required_argument, NULL, OPT_REFRESH },
+	{ "backdate", required_argument, NULL, OPT_BACKDATE },
+	{ "out", required_argument, NULL, 'o' },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Maps a single-CA flag to its configuration key in [ca default]. */
+static const char *ca_flag_key(int opt)
+{
+	switch (opt) {
+	case OPT_INDEX: return "index";
+	case OPT_ISSUER: return "issuer";
+	case OPT_SIGNER: return "signer";
+	case OPT_KEY: return "key";
+	case OPT_VALIDITY: return "validity";
+	case OPT_REFRESH: return "refresh";
+	case OPT_BACKDATE: return "backdate";
+	default: return NULL;
+	}
+}
+
+/* Flags are applied after the file is read, so they override it. */
+struct flag {
+	const char *section, *key, *value;
+};
+
+static int parse_args(int argc, char **argv, struct options *o, struct flag *flags,
+    size_t *nflags)
+{
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->progress = 1;
+	*nflags = 0;
+	while ((opt = getopt_long(argc, argv, "c:o:j:nqhV", long_opts, NULL)) != -1) {
+		const char *key = ca_flag_key(opt);
+		if (key != NULL) {
+			flags[(*nflags)++] = (struct flag){ "ca default", key, optarg };
+			o->single = 1;
+			continue;
+		}
+		switch (opt) {
+		case 'c': o->config = optarg; break;
+		case 'o': flags[(*nflags)++] = (struct flag){ "", "tree", optarg }; break;
+		case 'j': flags[(*nflags)++] = (struct flag){ "publisher", "threads", optarg }; break;
+		case 'n': o->check = 1; break;
+		case OPT_DRY_RUN: o->dry_run = 1; break;
+		case OPT_FORCE: o->force = 1; break;
+		case 'q': o->quiet = 1; break;
+		case OPT_NO_PROGRESS: o->progress = 0; break;
+		case OPT_HELP_CONFIG: config_describe(print_key, stdout); exit(EXIT_PUBLISHED);
+		case 'h': usage(stdout); exit(EXIT_PUBLISHED);
+		case 'V': printf("ocsp-publisher %s\n", VERSION); exit(EXIT_PUBLISHED);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ocsp-publisher: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->config != NULL && o->single) {
+		fprintf(stderr, "ocsp-publisher: give CAs either in --config or with "
+		    "--index/--issuer/--signer/--key, not both\n");
+		return -1;
+	}
+	if (o->config == NULL && !o->single) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int build_config(struct config *c, const struct options *o,
+    const struct flag *flags, size_t nflags)
+{
+	struct err e;
+
+	if (config_init(c, &e) != 0 || (o->config && config_load(c, o->config, &e) != 0))
+		goto fail;
+	for (size_t i = 0; i < nflags; i++)
+		if (config_set(c, flags[i].section, flags[i].key, flags[i].value, &e) != 0) {
+			err_prefix(&e, "command line");
+			goto fail;
+		}
+	if (config_finish(c, CONFIG_PUBLISHER, &e) != 0)
+		goto fail;
+	if (c->tree == NULL) {
+		err_set(&e, "no tree directory: give --out DIR or 'tree =' in the configuration");
+		goto fail;
+	}
+	return 0;
+fail:
+	log_error("%s", e.msg);
+	return -1;
+}
+
+int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, int64_t now,
+    struct err *e)
+{
+	struct signer *signer = NULL;
+
+	p->conf = conf;
+	p->handle = -1;
+	status_list_init(&p->recs);
+	pthread_mutex_init(&p->lock, NULL);
+	atomic_init(&p->signed_ok, 0);
+	atomic_init(&p->errors, 0);
+	if (ca_open(conf->issuer, &p->ca, e) != 0 ||
+	    signer_load_pem(conf->signer, conf->key, &signer, e) != 0 ||
+	    ca_attach_signer(p->ca, signer, now, conf->validity, e) != 0 ||
+	    source_index_read(conf->index, &p->recs, e) != 0) {
+		p->bad_input = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void pub_ca_fini(struct pub_ca *p)
+{
+	ca_free(p->ca);
+	status_list_fini(&p->recs);
+	free(p->sign);
+	free(p->removed);
+	pthread_mutex_destroy(&p->lock);
+}
+
+/* Loads every CA; a bad one is reported and skipped, the others go on. */
+static size_t load_cas(struct pub_ca *cas, const struct config *c, int64_t now)
+{
+	size_t bad = 0;
+	struct err e;
+
+	for (size_t i = 0; i < c->ncas; i++) {
+		if (pub_ca_load(&cas[i], &c->cas[i], now, &e) != 0) {
+			log_error("ca %s: %s", c->cas[i].name, e.msg);
+			bad++;
+			continue;
+		}
+		if (cas[i].ca->warning[0] != '\0')
+			log_warn("ca %s: %s", c->cas[i].name, cas[i].ca->warning);
+	}
+	return bad;
+}
+
+/* Two CAs with one key would share a directory and overwrite each other. */
+static int check_distinct(const struct pub_ca *cas, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (cas[i].ca && cas[j].ca && strcmp(cas[i].ca->dir, cas[j].ca->dir) == 0) {
+				log_error("ca %s and ca %s have the same issuer key; configure it once",
+				    cas[i].conf->name, cas[j].conf->name);
+				return -1;
+			}
+	return 0;
+}
+
+static unsigned thread_count(const struct config *c)
+{
+	long n = c->pub_threads > 0 ? (long)c->pub_threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+struct run {
+	struct config *c;
+	const struct options *o;
+	struct pub_ca *cas;
+	struct sink *sink;
+	int64_t now;
+	uint64_t generation;
+	int failed;
+};
+
+static void plan_all(struct run *r)
+{
+	struct err e;
+
+	for (size_t i = 0; i < r->c->ncas; i++) {
+		struct pub_ca *p = &r->cas[i];
+		if (p->bad_input)
+			continue;
+		if (plan_ca(p, r->c->tree, r->now, r->o->force, &e) != 0 ||
+		    (p->handle = r->sink->ops->open_issuer(r->sink, p->ca->dir, &e)) < 0) {
+			log_error("ca %s: %s", p->conf->name, e.msg);
+			p->bad_input = 1;
+			r->failed = 1;
+		}
+	}
+}
+
+static void commit_all(struct run *r)
+{
+	struct err e;
+	size_t committed = 0;
+
+	if (r->sink->ops->sync(r->sink, &e) != 0) {
+		log_error("%s", e.msg);
+		r->failed = 1;
+		return;
+	}
+	for (size_t i = 0; i < r->c->ncas; i++) {
+		struct pub_ca *p = &r->cas[i];
+		if (p->bad_input)
+			continue;
+		if (atomic_load(&p->errors) > 0) {
+			log_error("ca %s: %zu responses failed, first: %s", p->conf->name,
+			    atomic_load(&p->errors), p->first_error);
+			r->failed = 1;
+			continue;
+		}
+		if (p->nsign == 0 && p->nremoved == 0) {
+			committed++;	/* nothing changed: keep its files as they are */
+			continue;
+		}
+		if (publish_commit_ca(p, r->sink, r->generation, r->now, &e) != 0) {
+			log_error("ca %s: %s", p->conf->name, e.msg);
+			r->failed = 1;
+			continue;
+		}
+		committed++;
+	}
+	if (publish_commit_tree(r->sink, r->generation, r->now, committed, &e) != 0) {
+		log_error("%s", e.msg);
+		r->failed = 1;
+	}
+}
+
+static void report(const struct run *r, double secs)
+{
+	size_t ok = 0, unchanged = 0, removed = 0, errors = 0, bad = 0;
+
+	for (size_t i = 0; i < r->c->ncas; i++) {
+		const struct pub_ca *p = &r->cas[i];
+		if (p->bad_input) {
+			bad++;
+			continue;
+		}
+		ok += atomic_load(&p->signed_ok);
+		unchanged += p->unchanged;
+		removed += p->nremoved;
+		errors += atomic_load(&p->errors);
+		if (!r->o->quiet)
+			printf("ca %s: %zu signed, %zu unchanged, %zu removed%s (%s, %s)\n",
+			    p->conf->name, (size_t)atomic_load(&p->signed_ok), p->unchanged,
+			    p->nremoved, p->resign_all && p->nsign ? ", all re-signed" : "",
+			    p->ca->dir, signer_key_desc(p->ca->signer));
+	}
+	if (!r->o->quiet)
+		printf("%s%zu signed, %zu unchanged, %zu removed, %zu errors, %zu CAs skipped "
+		    "in %.2f s (%.0f signatures/s)\n", r->o->dry_run ? "dry run, nothing written: " : "",
+		    ok, unchanged, removed, errors, bad, secs, secs > 0 ? (double)ok / secs : 0.0);
+}
+
+static int open_sink(struct run *r)
+{
+	struct err e;
+	int busy = 0;
+
+	r->sink = r->o->dry_run ? sink_null_new(&e) : sink_dir_new(r->c->tree, &busy, &e);
+	if (r->sink != NULL)
+		return EXIT_PUBLISHED;
+	log_error("%s", e.msg);
+	return busy ? EXIT_BUSY : EXIT_FAILED;
+}
+
+static uint64_t next_generation(const char *tree)
+{
+	struct tree_marker m;
+	struct err e;
+
+	return tree_marker_read(tree, &m, &e) == 0 ? m.generation + 1 : 1;
+}
+
+static int publish(struct config *c, const struct options *o)
+{
+	struct run r = { c, o, NULL, NULL, (int64_t)time(NULL), 0, 0 };
+	struct timespec t0;
+	size_t bad;
+	struct err e;
+	int status;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r.cas = calloc(c->ncas + 1, sizeof(*r.cas));
+	if (r.cas == NULL)
+		return EXIT_FAILED;
+	bad = load_cas(r.cas, c, r.now);
+	if (check_distinct(r.cas, c->ncas) != 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (o->check) {
+		if (!o->quiet)
+			printf("%zu CAs checked, %zu with errors\n", c->ncas, bad);
+		status = bad ? EXIT_BAD_INPUT : EXIT_PUBLISHED;
+		goto out;
+	}
+	if ((status = open_sink(&r)) != EXIT_PUBLISHED)
+		goto out;
+	r.generation = next_generation(c->tree);
+	plan_all(&r);
+	if (pool_run(r.cas, c->ncas, r.sink, thread_count(c), o->progress && !o->quiet, &e) != 0) {
+		log_error("%s", e.msg);
+		r.failed = 1;
+	}
+	if (!o->dry_run)
+		commit_all(&r);
+	report(&r, seconds_since(&t0));
+	status = r.failed ? EXIT_FAILED : bad ? EXIT_BAD_INPUT : EXIT_PUBLISHED;
+out:
+	sink_free(r.sink);
+	for (size_t i = 0; i < c->ncas; i++)
+		pub_ca_fini(&r.cas[i]);
+	free(r.cas);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct flag *flags = calloc((size_t)argc + 1, sizeof(*flags));
+	size_t nflags;
+	struct options o;
+	struct config c;
+	int status = EXIT_USAGE;
+
+	log_init("ocsp-publisher", 0, LOG_LVL_INFO);
+	if (flags == NULL || parse_args(argc, argv, &o, flags, &nflags) != 0)
+		goto out;
+	if (build_config(&c, &o, flags, nflags) == 0)
+		status = publish(&c, &o);
+	config_fini(&c);
+out:
+	free(flags);
+	return status;
+}

@@ -1,0 +1,129 @@
+/* What to sign: a merge of the new status (sorted) with the status index
+ * the last run wrote (sorted the same way). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocsp/log.h"
+#include "ocsp/status_index.h"
+#include "publisher.h"
+
+/* Spreads refreshes: a response is due up to a quarter of the refresh
+ * interval early, by a fixed amount per serial, so that a tree published
+ * all at once does not come due all at once ever after. */
+static int64_t jitter(const struct serial *s, int64_t refresh)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < s->len; i++)
+		h = (h ^ s->b[i]) * 16777619u;
+	return (int64_t)(h % 1024) * (refresh / 4) / 1024;
+}
+
+static int is_due(const struct ca_conf *conf, const struct status_rec *old, int64_t now)
+{
+	if (old->this_update == 0 || now >= old->next_update)
+		return 1;
+	return now >= old->this_update + conf->refresh - jitter(&old->serial, conf->refresh);
+}
+
+/* The signer, validity or backdating changed since the last run: every
+ * response must be re-signed so that the tree says one thing. */
+static int params_changed(const struct pub_ca *p, const char *tree, int *changed,
+    struct err *e)
+{
+	char path[4096];
+	struct issuer_meta m;
+	int n = snprintf(path, sizeof(path), "%s/%s/%s", tree, p->ca->dir, TREE_ISSUER_META);
+
+	*changed = 1;
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return err_set(e, "tree path too long");
+	if (issuer_meta_read(path, &m, e) != 0)
+		return 0;	/* no or unreadable metadata: re-sign everything */
+	*changed = strcmp(m.signer_fpr, p->ca->signer_fpr) != 0 ||
+	    m.validity != p->conf->validity || m.backdate != p->conf->backdate;
+	return 0;
+}
+
+static int push_removed(struct pub_ca *p, const struct serial *s, size_t *cap)
+{
+	if (p->nremoved == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct serial *v = realloc(p->removed, ncap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		p->removed = v;
+		*cap = ncap;
+	}
+	p->removed[p->nremoved++] = *s;
+	return 0;
+}
+
+static void plan_record(struct pub_ca *p, struct status_rec *r,
+    const struct status_rec *old, int64_t now)
+{
+	if (old == NULL || p->resign_all || status_differs(r, old) || is_due(p->conf, old, now)) {
+		p->sign[p->nsign++] = (size_t)(r - p->recs.v);
+		return;
+	}
+	r->this_update = old->this_update;
+	r->next_update = old->next_update;
+	p->unchanged++;
+}
+
+static int merge(struct pub_ca *p, const struct status_index *si, int64_t now, struct err *e)
+{
+	size_t n_old = si ? status_index_count(si) : 0, i = 0, j = 0, cap = 0;
+	struct status_rec old;
+
+	p->sign = malloc((p->recs.n + 1) * sizeof(*p->sign));
+	if (p->sign == NULL)
+		return err_set(e, "out of memory");
+	while (i < p->recs.n || j < n_old) {
+		int c;
+		if (j < n_old)
+			status_index_get(si, j, &old);
+		c = j == n_old ? -1 : i == p->recs.n ? 1 :
+		    serial_cmp(&p->recs.v[i].serial, &old.serial);
+		if (c < 0) {
+			plan_record(p, &p->recs.v[i++], NULL, now);
+		} else if (c == 0) {
+			plan_record(p, &p->recs.v[i++], &old, now);
+			j++;
+		} else {
+			if (push_removed(p, &old.serial, &cap) != 0)
+				return err_set(e, "out of memory");
+			j++;
+		}
+	}
+	return 0;
+}
+
+int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
+    struct err *e)
+{
+	char path[4096];
+	struct status_index *si = NULL;
+	struct err ie;
+	int r, n = snprintf(path, sizeof(path), "%s/%s/%s", tree, p->ca->dir, TREE_STATUS_INDEX);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return err_set(e, "tree path too long");
+	r = status_index_open(path, &si, &ie);
+	if (r < 0) {
+		/* Unreadable memory of the last run: re-signing everything is
+		 * the safe way back. Serials it listed are not removed. */
+		log_warn("ca %s: %s; re-signing everything", p->conf->name, ie.msg);
+		si = NULL;
+	}
+	/* Without a previous index every record is new anyway. */
+	if (si != NULL && params_changed(p, tree, &p->resign_all, e) != 0) {
+		status_index_close(si);
+		return -1;
+	}
+	p->resign_all |= force;
+	r = merge(p, si, now, e);
+	status_index_close(si);
+	return r;
+}

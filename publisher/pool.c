@@ -1,0 +1,209 @@
+/* The signing pool: every core signs, each thread with its own signing
+ * context per CA and its own output buffer, taking jobs in small batches
+ * from one shared counter. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ocsp/response.h"
+#include "ocsp/serial.h"
+#include "publisher.h"
+
+#define POOL_BATCH 32
+
+struct job {
+	size_t ca;
+	size_t rec;
+};
+
+struct pool {
+	struct pub_ca *cas;
+	size_t ncas;
+	struct sink *sink;
+	struct job *jobs;
+	size_t njobs;
+	atomic_size_t next;
+	atomic_size_t done;
+};
+
+struct worker {
+	struct pool *pool;
+	struct signer_ctx **ctx;	/* per CA, created on first use */
+	uint8_t *buf;
+	pthread_t thread;
+};
+
+void pub_times(const struct ca_conf *conf, const struct status_rec *r,
+    int64_t now, int64_t *this_update, int64_t *next_update)
+{
+	*this_update = now - conf->backdate;
+	*next_update = *this_update + conf->validity;
+	/* Not past the certificate's own expiry (some clients check), unless
+	 * it has expired or nearly: then the response outlives it anyway. */
+	if (r->not_after > now + 3600 && r->not_after < *next_update)
+		*next_update = r->not_after;
+}
+
+static void record_error(struct pub_ca *p, const char *msg)
+{
+	atomic_fetch_add(&p->errors, 1);
+	pthread_mutex_lock(&p->lock);
+	if (p->first_error[0] == '\0')
+		snprintf(p->first_error, sizeof(p->first_error), "%s", msg);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
+    struct status_rec *r, struct err *e)
+{
+	char name[SERIAL_NAME_MAX + 1];
+	struct single_resp s;
+	struct response_opts o = { 0 };
+	const uint8_t *der;
+	size_t len;
+	int64_t now = (int64_t)time(NULL), tu, nu;
+
+	pub_times(p->conf, r, now, &tu, &nu);
+	s.alg = HASH_SHA1;
+	s.name_hash = p->ca->hash[HASH_SHA1].name;
+	s.key_hash = p->ca->hash[HASH_SHA1].key;
+	s.serial = &r->serial;
+	s.st = r;
+	s.this_update = tu;
+	s.next_update = nu;
+	o.produced_at = now;
+	if (response_build(p->ca, ctx, &s, 1, &o,
+	    w->buf, RESPONSE_MAX, &der, &len, e) != 0)
+		return -1;
+	serial_name(&r->serial, name);
+	if (w->pool->sink->ops->put(w->pool->sink, p->handle, name, der, len, FS_NOSYNC, e) != 0)
+		return -1;
+	r->this_update = tu;
+	r->next_update = nu;
+	return 0;
+}
+
+static int ensure_ctx(struct worker *w, size_t ca, struct err *e)
+{
+	if (w->ctx[ca] == NULL)
+		w->ctx[ca] = signer_ctx_new(w->pool->cas[ca].ca->signer, e);
+	return w->ctx[ca] ? 0 : -1;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *pool = w->pool;
+	struct err e;
+
+	for (;;) {
+		size_t start = atomic_fetch_add(&pool->next, POOL_BATCH);
+		if (start >= pool->njobs)
+			break;
+		size_t end = start + POOL_BATCH < pool->njobs ? start + POOL_BATCH : pool->njobs;
+		for (size_t j = start; j < end; j++) {
+			struct pub_ca *p = &pool->cas[pool->jobs[j].ca];
+			struct status_rec *r = &p->recs.v[pool->jobs[j].rec];
+			size_t ca = pool->jobs[j].ca;
+			if (ensure_ctx(w, ca, &e) != 0 || sign_one(w, w->ctx[ca], p, r, &e) != 0)
+				record_error(p, e.msg);
+			else
+				atomic_fetch_add(&p->signed_ok, 1);
+		}
+		atomic_fetch_add(&pool->done, end - start);
+	}
+	return NULL;
+}
+
+static int make_jobs(struct pool *pool, struct err *e)
+{
+	size_t total = 0, k = 0;
+
+	for (size_t c = 0; c < pool->ncas; c++)
+		if (!pool->cas[c].bad_input)
+			total += pool->cas[c].nsign;
+	pool->jobs = malloc((total + 1) * sizeof(*pool->jobs));
+	if (pool->jobs == NULL)
+		return err_set(e, "out of memory");
+	for (size_t c = 0; c < pool->ncas; c++) {
+		if (pool->cas[c].bad_input)
+			continue;
+		for (size_t i = 0; i < pool->cas[c].nsign; i++) {
+			pool->jobs[k].ca = c;
+			pool->jobs[k].rec = pool->cas[c].sign[i];
+			k++;
+		}
+	}
+	pool->njobs = total;
+	return 0;
+}
+
+static void worker_fini(struct worker *w, size_t ncas)
+{
+	if (w->ctx != NULL)
+		for (size_t c = 0; c < ncas; c++)
+			signer_ctx_free(w->ctx[c]);
+	free(w->ctx);
+	free(w->buf);
+}
+
+static void wait_with_progress(struct pool *pool, int show)
+{
+	struct progress *bar = progress_new(pool->njobs, show);
+	struct timespec tick = { 0, 100 * 1000 * 1000 };
+
+	while (atomic_load(&pool->done) < pool->njobs) {
+		progress_update(bar, atomic_load(&pool->done));
+		nanosleep(&tick, NULL);
+	}
+	progress_update(bar, pool->njobs);
+	progress_done(bar);
+}
+
+int pool_run(struct pub_ca *cas, size_t ncas, struct sink *sink,
+    unsigned nthreads, int show_progress, struct err *e)
+{
+	struct pool pool = { .cas = cas, .ncas = ncas, .sink = sink };
+	struct worker *w;
+	unsigned started = 0;
+	int ret = -1;
+
+	atomic_init(&pool.next, 0);
+	atomic_init(&pool.done, 0);
+	if (make_jobs(&pool, e) != 0)
+		return -1;
+	if (nthreads < 1)
+		nthreads = 1;
+	if (pool.njobs < nthreads)
+		nthreads = pool.njobs ? (unsigned)pool.njobs : 1;
+	w = calloc(nthreads, sizeof(*w));
+	if (w == NULL) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < nthreads; i++) {
+		w[i].pool = &pool;
+		w[i].ctx = calloc(ncas, sizeof(*w[i].ctx));
+		w[i].buf = malloc(RESPONSE_MAX);
+		if (w[i].ctx == NULL || w[i].buf == NULL) {
+			err_set(e, "out of memory");
+			goto out;
+		}
+	}
+	for (; started < nthreads; started++)
+		if (pthread_create(&w[started].thread, NULL, worker_main, &w[started]) != 0) {
+			err_set(e, "cannot start a signing thread");
+			break;
+		}
+	if (started > 0)
+		wait_with_progress(&pool, show_progress);
+	ret = started == nthreads ? 0 : -1;
+out:
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+	for (unsigned i = 0; w != NULL && i < nthreads; i++)
+		worker_fini(&w[i], ncas);
+	free(w);
+	free(pool.jobs);
+	return ret;
+}

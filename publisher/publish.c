@@ -1,0 +1,85 @@
+/* Committing a run: after every response of a CA is written and the file
+ * system synced, its status index and metadata are replaced (each synced),
+ * and the root marker goes last, so anything that sees a new marker or
+ * status index also sees the responses they describe. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocsp/serial.h"
+#include "ocsp/status_index.h"
+#include "publisher.h"
+
+static int remove_gone(struct pub_ca *p, struct sink *sink, struct err *e)
+{
+	char name[SERIAL_NAME_MAX + 1];
+
+	for (size_t i = 0; i < p->nremoved; i++) {
+		serial_name(&p->removed[i], name);
+		if (sink->ops->remove(sink, p->handle, name, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void fill_meta(const struct pub_ca *p, uint64_t generation, int64_t now,
+    struct issuer_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->format = TREE_FORMAT;
+	snprintf(m->name, sizeof(m->name), "%s", p->conf->name);
+	snprintf(m->subject, sizeof(m->subject), "%s", p->ca->subject);
+	for (int alg = 0; alg < HASH_COUNT; alg++) {
+		m->hash[alg] = p->ca->hash[alg];
+		m->have_hash |= 1u << alg;
+	}
+	m->presigned = 1u << HASH_SHA1;
+	snprintf(m->signer_fpr, sizeof(m->signer_fpr), "%s", p->ca->signer_fpr);
+	snprintf(m->signer_subject, sizeof(m->signer_subject), "%s", p->ca->signer_subject);
+	m->validity = p->conf->validity;
+	m->refresh = p->conf->refresh;
+	m->backdate = p->conf->backdate;
+	m->generation = generation;
+	m->published = now;
+	m->count = p->recs.n;
+}
+
+int publish_commit_ca(struct pub_ca *p, struct sink *sink, uint64_t generation,
+    int64_t now, struct err *e)
+{
+	struct issuer_meta m;
+	char text[TREE_META_MAX];
+	uint8_t *idx = NULL;
+	size_t idx_len = 0, text_len = 0;
+	int ret = -1;
+
+	if (remove_gone(p, sink, e) != 0)
+		goto out;
+	if (status_index_encode(p->recs.v, p->recs.n, generation, now, &idx, &idx_len, e) != 0)
+		goto out;
+	if (sink->ops->put(sink, p->handle, TREE_STATUS_INDEX, idx, idx_len, FS_SYNC, e) != 0)
+		goto out;
+	fill_meta(p, generation, now, &m);
+	if (issuer_meta_format(&m, text, sizeof(text), &text_len, e) != 0)
+		goto out;
+	if (sink->ops->put(sink, p->handle, TREE_ISSUER_META, text, text_len, FS_SYNC, e) != 0)
+		goto out;
+	ret = 0;
+out:
+	free(idx);
+	return ret;
+}
+
+int publish_commit_tree(struct sink *sink, uint64_t generation, int64_t now,
+    size_t issuers, struct err *e)
+{
+	struct tree_marker m = { TREE_FORMAT, generation, now, issuers };
+	char text[1024];
+	size_t len = 0;
+
+	if (tree_marker_format(&m, text, sizeof(text), &len, e) != 0)
+		return -1;
+	if (sink->ops->put(sink, SINK_ROOT, TREE_MARKER, text, len, FS_SYNC, e) != 0)
+		return -1;
+	return sink->ops->finish(sink, e);
+}
