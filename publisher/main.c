@@ -385,6 +385,10 @@ static int publish(struct config *c, const struct options *o)
 		status = bad ? EXIT_BAD_INPUT : EXIT_PUBLISHED;
 		goto out;
 	}
+	if (bad == c->ncas && bad > 0) {
+		status = EXIT_BAD_INPUT;	/* nothing to publish: leave the tree alone */
+		goto out;
+	}
 	if ((status = open_sink(&r)) != EXIT_PUBLISHED)
 		goto out;
 	r.generation = next_generation(c->tree);

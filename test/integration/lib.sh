@@ -1,0 +1,174 @@
+# Shared helpers for the integration tests: a real CA made with the openssl
+# CLI, free loopback ports, and processes cleaned up by pid.
+# Source it; it sets -eu, makes $WORK (removed on exit) and expects
+# $PUBLISHER, $LOOKUPD and $TREE_CHECK from ctest's environment.
+set -euo pipefail
+
+WORK=$(mktemp -d /tmp/ocsp-test.XXXXXX)
+PIDS=()
+FAILS=0
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]:-}"; do
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '== %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*"; FAILS=$((FAILS + 1)); }
+pass() { printf 'ok: %s\n' "$*"; }
+
+# check DESCRIPTION COMMAND...: runs the command, counts a failure if it fails.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# quiet COMMAND...: runs it with its standard output discarded.
+quiet() { "$@" >/dev/null; }
+
+# contains HAYSTACK NEEDLE
+contains() { case "$1" in *"$2"*) return 0 ;; *) printf '  expected to find: %s\n  in: %s\n' "$2" "$1" | head -c 2000; return 1 ;; esac; }
+
+finish() {
+	if [ "$FAILS" -ne 0 ]; then
+		echo "$FAILS check(s) failed"
+		exit 1
+	fi
+	echo "all checks passed"
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+keyopts() {
+	case "$1" in
+	ec) echo "-newkey ec -pkeyopt ec_paramgen_curve:P-256" ;;
+	rsa) echo "-newkey rsa:2048" ;;
+	ed25519) echo "-newkey ed25519" ;;
+	*) echo "unknown key type $1" >&2; return 1 ;;
+	esac
+}
+
+# make_ca DIR KEYTYPE [CN]: a CA with an openssl ca database in DIR.
+make_ca() {
+	local dir=$1 kt=$2 cn=${3:-Test CA $2}
+	mkdir -p "$dir/certs"
+	: > "$dir/index.txt"
+	echo 1000 > "$dir/serial"
+	cat > "$dir/ca.cnf" <<CNF
+[ ca ]
+default_ca = testca
+[ testca ]
+dir = $dir
+database = $dir/index.txt
+new_certs_dir = $dir/certs
+serial = $dir/serial
+certificate = $dir/ca.pem
+private_key = $dir/ca.key
+default_md = sha256
+policy = pol
+default_days = 90
+unique_subject = no
+x509_extensions = leaf
+[ pol ]
+commonName = supplied
+[ leaf ]
+basicConstraints = CA:FALSE
+authorityInfoAccess = OCSP;URI:http://127.0.0.1/
+[ responder ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = OCSPSigning
+noCheck = ignored
+[ notresponder ]
+basicConstraints = CA:FALSE
+extendedKeyUsage = serverAuth
+[ req ]
+distinguished_name = dn
+[ dn ]
+[ v3_ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+CNF
+	# shellcheck disable=SC2046
+	openssl req -x509 $(keyopts "$kt") -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" \
+		-subj "/CN=$cn" -days 365 -config "$dir/ca.cnf" -extensions v3_ca 2>/dev/null
+}
+
+# issue DIR CN [EXT] [KEYTYPE] [OPENSSL-CA-ARGS...]: prints the new serial (hex).
+issue() {
+	local dir=$1 cn=$2 ext=${3:-leaf} kt=${4:-ec}
+	shift 4 2>/dev/null || shift $#
+	local serial
+	serial=$(cat "$dir/serial")
+	# shellcheck disable=SC2046
+	openssl req -new $(keyopts "$kt") -nodes -keyout "$dir/$serial.key" -out "$dir/$serial.csr" \
+		-subj "/CN=$cn" 2>/dev/null
+	openssl ca -batch -config "$dir/ca.cnf" -extensions "$ext" -in "$dir/$serial.csr" \
+		-out "$dir/$serial.pem" -notext "$@" 2>/dev/null
+	echo "$serial"
+}
+
+# issue_many DIR N: N certificates straight into the index (fast, no keys).
+issue_many() {
+	local dir=$1 n=$2
+	python3 - "$dir/index.txt" "$n" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "a") as f:
+    for i in range(n):
+        f.write("V\t351224000000Z\t\t%08X\tunknown\t/CN=bulk%d\n" % (0x20000000 + i, i))
+PY
+}
+
+# revoke DIR SERIAL [openssl ca revoke args...]
+revoke() {
+	local dir=$1 serial=$2
+	shift 2
+	openssl ca -config "$dir/ca.cnf" -revoke "$dir/$serial.pem" "$@" 2>/dev/null
+}
+
+issuer_dir() {
+	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
+		python3 -c '
+import sys, hashlib
+der = sys.stdin.buffer.read()
+# SubjectPublicKeyInfo: find the BIT STRING (last element) and hash its bits.
+def tlv(b, i):
+    tag = b[i]; l = b[i+1]; i += 2
+    if l & 0x80:
+        n = l & 0x7f; l = int.from_bytes(b[i:i+n], "big"); i += n
+    return tag, i, l
+_, i, l = tlv(der, 0)
+_, j, l2 = tlv(der, i)      # AlgorithmIdentifier
+tag, k, l3 = tlv(der, j + l2)  # BIT STRING
+print(hashlib.sha1(der[k+1:k+l3]).hexdigest())'
+}
+
+# start_lookupd ARGS...: starts lookupd on a free port, sets $PORT and $URL.
+start_lookupd() {
+	PORT=$(free_port)
+	"$LOOKUPD" --listen "127.0.0.1:$PORT" "$@" > "$WORK/lookupd.$PORT.log" 2>&1 &
+	LOOKUPD_PID=$!
+	PIDS+=("$LOOKUPD_PID")
+	URL="http://127.0.0.1:$PORT"
+	for _ in $(seq 1 100); do
+		if curl -fs "$URL/healthz" >/dev/null 2>&1; then return 0; fi
+		if ! kill -0 "$LOOKUPD_PID" 2>/dev/null; then break; fi
+		sleep 0.05
+	done
+	echo "lookupd did not start:"; cat "$WORK/lookupd.$PORT.log"
+	return 1
+}
+
+stop_lookupd() {
+	kill "$LOOKUPD_PID" 2>/dev/null || true
+	wait "$LOOKUPD_PID" 2>/dev/null || true
+}
