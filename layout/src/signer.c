@@ -18,7 +18,7 @@ struct signer {
 	X509 *cert;
 	EVP_PKEY *key;
 	enum sig_kind kind;
-	const EVP_MD *md;	/* digest for SIG_DIGEST_THEN_SIGN */
+	EVP_MD *md;		/* digest for SIG_DIGEST_THEN_SIGN, fetched once */
 	const uint8_t *algid;
 	size_t algid_len;
 	char desc[32];
@@ -27,7 +27,7 @@ struct signer {
 struct signer_ctx {
 	const struct signer *s;
 	EVP_PKEY_CTX *pctx;	/* reused for every signature */
-	EVP_MD_CTX *mctx;	/* Ed25519 only */
+	EVP_MD_CTX *mctx;	/* the digest, or Ed25519's one-shot signing */
 };
 
 static const uint8_t alg_rsa_sha256[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
@@ -90,30 +90,30 @@ static int choose_algorithm(struct signer *s, struct err *e)
 	switch (EVP_PKEY_get_base_id(s->key)) {
 	case EVP_PKEY_RSA:
 		s->kind = SIG_DIGEST_THEN_SIGN;
-		s->md = EVP_sha256();
+		s->md = EVP_MD_fetch(NULL, "SHA256", NULL);
 		s->algid = alg_rsa_sha256;
 		s->algid_len = sizeof(alg_rsa_sha256);
 		snprintf(s->desc, sizeof(s->desc), "RSA %d", bits);
-		return 0;
+		return s->md ? 0 : err_ssl(e, "no SHA-256 digest available");
 	case EVP_PKEY_EC:
 		/* The digest follows the curve size, as the CA/B Forum asks
 		 * (P-256 with SHA-256, P-384 with SHA-384, P-521 with SHA-512). */
 		s->kind = SIG_DIGEST_THEN_SIGN;
 		if (bits <= 256) {
-			s->md = EVP_sha256();
+			s->md = EVP_MD_fetch(NULL, "SHA256", NULL);
 			s->algid = alg_ecdsa_sha256;
 			s->algid_len = sizeof(alg_ecdsa_sha256);
 		} else if (bits <= 384) {
-			s->md = EVP_sha384();
+			s->md = EVP_MD_fetch(NULL, "SHA384", NULL);
 			s->algid = alg_ecdsa_sha384;
 			s->algid_len = sizeof(alg_ecdsa_sha384);
 		} else {
-			s->md = EVP_sha512();
+			s->md = EVP_MD_fetch(NULL, "SHA512", NULL);
 			s->algid = alg_ecdsa_sha512;
 			s->algid_len = sizeof(alg_ecdsa_sha512);
 		}
 		snprintf(s->desc, sizeof(s->desc), "ECDSA P-%d", bits);
-		return 0;
+		return s->md ? 0 : err_ssl(e, "no SHA-2 digest available");
 	case EVP_PKEY_ED25519:
 		s->kind = SIG_ONESHOT;
 		s->algid = alg_ed25519;
@@ -156,6 +156,7 @@ void signer_free(struct signer *s)
 		return;
 	X509_free(s->cert);
 	EVP_PKEY_free(s->key);
+	EVP_MD_free(s->md);
 	free(s);
 }
 
@@ -184,12 +185,11 @@ struct signer_ctx *signer_ctx_new(const struct signer *s, struct err *e)
 		return NULL;
 	}
 	c->s = s;
-	if (s->kind == SIG_ONESHOT) {
-		c->mctx = EVP_MD_CTX_new();
-		if (c->mctx == NULL)
-			goto fail;
+	c->mctx = EVP_MD_CTX_new();
+	if (c->mctx == NULL)
+		goto fail;
+	if (s->kind == SIG_ONESHOT)
 		return c;
-	}
 	c->pctx = EVP_PKEY_CTX_new(s->key, NULL);
 	if (c->pctx == NULL || EVP_PKEY_sign_init(c->pctx) <= 0 ||
 	    EVP_PKEY_CTX_set_signature_md(c->pctx, s->md) <= 0)
@@ -227,7 +227,9 @@ int signer_sign(struct signer_ctx *c, const uint8_t *tbs, size_t tbs_len,
 		*sig_len = len;
 		return 0;
 	}
-	if (!EVP_Digest(tbs, tbs_len, md, &md_len, c->s->md, NULL) ||
+	if (!EVP_DigestInit_ex2(c->mctx, c->s->md, NULL) ||
+	    !EVP_DigestUpdate(c->mctx, tbs, tbs_len) ||
+	    !EVP_DigestFinal_ex(c->mctx, md, &md_len) ||
 	    EVP_PKEY_sign(c->pctx, sig, &len, md, md_len) <= 0)
 		return err_ssl(e, "signing failed");
 	*sig_len = len;

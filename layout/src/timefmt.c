@@ -1,34 +1,76 @@
 #include "ocsp/timefmt.h"
 
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-static int to_tm(int64_t t, struct tm *tm)
+/* Civil time from seconds (proleptic Gregorian, Howard Hinnant's
+ * days-to-civil algorithm): no gmtime_r, locale or snprintf, because the
+ * publisher formats three times per signed response. */
+struct civil {
+	int year, mon, day, hour, min, sec, wday;
+};
+
+static int to_civil(int64_t t, struct civil *c)
 {
-	time_t tt = (time_t)t;
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int64_t secs = t - days * 86400;
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
 
-	if (gmtime_r(&tt, tm) == NULL)
-		return -1;
-	if (tm->tm_year + 1900 < 1950 || tm->tm_year + 1900 > 9999)
-		return -1;
-	return 0;
+	c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	c->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+	c->year = (int)(yoe + era * 400 + (c->mon <= 2));
+	c->hour = (int)(secs / 3600);
+	c->min = (int)(secs / 60 % 60);
+	c->sec = (int)(secs % 60);
+	c->wday = (int)(((days % 7) + 11) % 7);	/* 1970-01-01 was a Thursday */
+	return c->year < 1950 || c->year > 9999 ? -1 : 0;
 }
 
-static int checked(int n, size_t size)
+static char *put2(char *p, int v)
 {
-	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/* YYYY, MM, DD with separator sep (none when 0), like "2026-11-24". */
+static char *put_date(char *p, const struct civil *c, char sep)
+{
+	p = put2(p, c->year / 100);
+	p = put2(p, c->year % 100);
+	if (sep)
+		*p++ = sep;
+	p = put2(p, c->mon);
+	if (sep)
+		*p++ = sep;
+	return put2(p, c->day);
+}
+
+static char *put_clock(char *p, const struct civil *c, char sep)
+{
+	p = put2(p, c->hour);
+	if (sep)
+		*p++ = sep;
+	p = put2(p, c->min);
+	if (sep)
+		*p++ = sep;
+	return put2(p, c->sec);
 }
 
 int timefmt_generalized(char *out, size_t size, int64_t t)
 {
-	struct tm tm;
+	struct civil c;
+	char *p;
 
-	if (to_tm(t, &tm) != 0)
+	if (size < TIMEFMT_GEN_LEN + 1 || to_civil(t, &c) != 0)
 		return -1;
-	return checked(snprintf(out, size, "%04d%02d%02d%02d%02d%02dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec), size);
+	p = put_clock(put_date(out, &c, 0), &c, 0);
+	memcpy(p, "Z", 2);
+	return 0;
 }
 
 static const char wdays[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
@@ -37,24 +79,37 @@ static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 int timefmt_http(char *out, size_t size, int64_t t)
 {
-	struct tm tm;
+	struct civil c;
+	char *p = out;
 
-	if (to_tm(t, &tm) != 0)
+	if (size < TIMEFMT_HTTP_LEN + 1 || to_civil(t, &c) != 0)
 		return -1;
-	return checked(snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-	    wdays[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec), size);
+	memcpy(p, wdays[c.wday], 3);
+	memcpy(p + 3, ", ", 2);
+	p = put2(p + 5, c.day);
+	*p++ = ' ';
+	memcpy(p, months[c.mon - 1], 3);
+	p[3] = ' ';
+	p = put2(p + 4, c.year / 100);
+	p = put2(p, c.year % 100);
+	*p++ = ' ';
+	p = put_clock(p, &c, ':');
+	memcpy(p, " GMT", 5);
+	return 0;
 }
 
 int timefmt_iso(char *out, size_t size, int64_t t)
 {
-	struct tm tm;
+	struct civil c;
+	char *p;
 
-	if (to_tm(t, &tm) != 0)
+	if (size < TIMEFMT_ISO_LEN + 1 || to_civil(t, &c) != 0)
 		return -1;
-	return checked(snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec), size);
+	p = put_date(out, &c, '-');
+	*p++ = 'T';
+	p = put_clock(p, &c, ':');
+	memcpy(p, "Z", 2);
+	return 0;
 }
 
 /* Reads n decimal digits; -1 if any is not a digit. */
