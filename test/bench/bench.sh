@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The benchmark (not a test): ours and a reference side by side, in one run,
+# on this machine. Machines are shared and noisy, so each figure is the
+# median of ROUNDS runs, and what matters is the ratio.
+#
+#   bash test/bench/bench.sh [BUILD_DIR]      (default: build/, built if missing)
+#
+# Environment: ROUNDS (3), CERTS (100000), SECONDS_HTTP (8), CONNS (32).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=${1:-$top/build}
+ROUNDS=${ROUNDS:-3}
+CERTS=${CERTS:-100000}
+SECONDS_HTTP=${SECONDS_HTTP:-8}
+CONNS=${CONNS:-32}
+CORES=$(nproc)
+
+if [ ! -x "$B/publisher/ocsp-publisher" ] || [ ! -x "$B/test/bench/fswrite" ]; then
+	bash "$top/contrib/install-deps.sh" --test
+	bash "$top/contrib/build.sh" "$B"
+fi
+PUBLISHER=$B/publisher/ocsp-publisher
+LOOKUPD=$B/lookupd/ocsp-lookupd
+FSWRITE=$B/test/bench/fswrite
+source "$top/test/integration/lib.sh"
+set +x
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
+row() { printf '%-52s %12s %12s %7sx  %s\n' "$@"; }
+
+# openssl speed's sign/s for one algorithm on every core.
+speed_sign() {
+	openssl speed -multi "$CORES" -seconds 3 "$1" 2>/dev/null |
+		awk -v k="$2" '$0 ~ k {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) v[++n] = $i; print v[n - 1]; n = 0}' | tail -1
+}
+
+pub_rate() { "$PUBLISHER" --no-progress "$@" | awk '/signatures\/s/ {gsub(/[()]/, ""); print $(NF - 1)}'; }
+
+bench_signing() {
+	local kt=$1 algo=$2 key=$3 label=$4
+	local ca=$WORK/sign-$kt ours=() ref=()
+	make_ca "$ca" "$kt"
+	issue_many "$ca" "$CERTS"
+	for _ in $(seq "$ROUNDS"); do
+		ours+=("$(pub_rate --dry-run --force --index "$ca/index.txt" --issuer "$ca/ca.pem" \
+			--signer "$ca/ca.pem" --key "$ca/ca.key" --out "$WORK/none")")
+		ref+=("$(speed_sign "$algo" "$key")")
+	done
+	local o r
+	o=$(printf '%s\n' "${ours[@]}" | median)
+	r=$(printf '%s\n' "${ref[@]}" | median)
+	row "publisher signing, $label (dry run, sig/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs openssl speed -multi $CORES $algo"
+}
+
+bench_tree() {
+	local ca=$WORK/sign-ec ours=() ref=() ours2=() ref2=() size
+	for i in $(seq "$ROUNDS"); do
+		rm -rf "$WORK/t" "$WORK/f"
+		ours+=("$(pub_rate --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/ca.pem" \
+			--key "$ca/ca.key" --out "$WORK/t")")
+		size=$(stat -c %s "$(find "$WORK/t" -name '2*' -type f | head -1)")
+		ref+=("$("$FSWRITE" "$WORK/f" "$CERTS" "$size" "$CORES")")
+		ours2+=("$(pub_rate --force --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/ca.pem" \
+			--key "$ca/ca.key" --out "$WORK/t")")
+		ref2+=("$("$FSWRITE" "$WORK/f" "$CERTS" "$size" "$CORES")")
+	done
+	local o r
+	o=$(printf '%s\n' "${ours[@]}" | median); r=$(printf '%s\n' "${ref[@]}" | median)
+	row "publisher into an empty tree (files/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs bare create+rename loop, $CORES threads"
+	o=$(printf '%s\n' "${ours2[@]}" | median); r=$(printf '%s\n' "${ref2[@]}" | median)
+	row "publisher replacing every file (files/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs bare replace+rename loop"
+	rm -rf "$WORK/t" "$WORK/f"
+}
+
+start_nginx() {
+	local root=$1
+	NGINX_PORT=$(free_port)
+	mkdir -p "$WORK/nginx/logs"
+	cat > "$WORK/nginx/nginx.conf" <<NG
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    default_type application/ocsp-response;
+    server { listen 127.0.0.1:$NGINX_PORT; root $root; }
+}
+NG
+	nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
+	PIDS+=("$!")
+	for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/resp" && return 0; sleep 0.1; done
+	echo "nginx did not start"; cat "$WORK/nginx/logs/error.log"; return 1
+}
+
+wrk_rate() {
+	wrk -t1 -c"$CONNS" -d"${SECONDS_HTTP}s" "$@" 2>/dev/null | awk '/Requests\/sec/ {print int($2)}'
+}
+
+bench_http() {
+	local ca=$WORK/http
+	make_ca "$ca" ec
+	local s
+	s=$(issue "$ca" leaf1)
+	"$PUBLISHER" --no-progress -q --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/ca.pem" \
+		--key "$ca/ca.key" --out "$WORK/htree"
+	mkdir -p "$WORK/www"
+	cp "$WORK/htree/$(issuer_dir "$ca/ca.pem")/$s" "$WORK/www/resp"
+	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$s" -no_nonce -reqout "$WORK/req.der" >/dev/null 2>&1
+	local b64
+	b64=$(base64 -w0 < "$WORK/req.der" | sed 's#/#%2F#g; s#+#%2B#g; s#=#%3D#g')
+	cat > "$WORK/post.lua" <<LUA
+local f = io.open("$WORK/req.der", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/ocsp-request"
+LUA
+	start_nginx "$WORK/www"
+	start_lookupd --tree "$WORK/htree" --threads $((CONNS + 8))
+	local g=() p=() n=()
+	for _ in $(seq "$ROUNDS"); do
+		n+=("$(wrk_rate "http://127.0.0.1:$NGINX_PORT/resp")")
+		g+=("$(wrk_rate "$URL/$b64")")
+		p+=("$(wrk_rate -s "$WORK/post.lua" "$URL/")")
+	done
+	local gm pm nm
+	nm=$(printf '%s\n' "${n[@]}" | median)
+	gm=$(printf '%s\n' "${g[@]}" | median)
+	pm=$(printf '%s\n' "${p[@]}" | median)
+	row "lookupd GET (req/s, wrk -t1 -c$CONNS keep-alive)" "$gm" "$nm" "$(ratio "$gm" "$nm")" "vs nginx, 1 worker, same file"
+	row "lookupd POST (req/s)" "$pm" "$nm" "$(ratio "$pm" "$nm")" "vs nginx GET of the same file"
+	stop_lookupd
+}
+
+echo "ocsp benchmark: $CORES cores, $CERTS certificates, median of $ROUNDS rounds, $(date -u +%FT%TZ)"
+row "what" "ours" "reference" "ratio" "reference"
+bench_signing ec ecdsap256 "nistp256" "ECDSA P-256"
+bench_signing rsa rsa2048 "^rsa 2048" "RSA-2048"
+bench_tree
+bench_http

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run): installs what is missing,
+# builds with -Werror and runs every test, then builds again with clang,
+# AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer and runs every
+# test once more, fuzzers included. ctest's summary closes the output.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+bash contrib/install-deps.sh --test || exit 1
+
+status=0
+echo "== build (gcc, -Werror)"
+bash contrib/build.sh "$top/build" -DOCSP_WERROR=ON || exit 1
+echo "== build (clang, ASan + UBSan, libFuzzer)"
+CC=clang bash contrib/build.sh "$top/build-asan" -DOCSP_WERROR=ON -DOCSP_SANITIZE=ON \
+	-DOCSP_FUZZ=ON || exit 1
+
+echo "== tests (gcc build)"
+ctest --test-dir "$top/build" --output-on-failure -j 2 || status=1
+echo "== tests (sanitizer build, fuzzers included)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir "$top/build-asan" --output-on-failure -j 2 || status=1
+exit $status
