@@ -183,9 +183,12 @@ int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, int64_t now,
 
 	p->conf = conf;
 	p->handle = -1;
+	for (int alg = 0; alg < HASH_COUNT; alg++)
+		p->alg_handle[alg] = -1;
 	status_list_init(&p->recs);
 	pthread_mutex_init(&p->lock, NULL);
 	atomic_init(&p->signed_ok, 0);
+	atomic_init(&p->signatures, 0);
 	atomic_init(&p->errors, 0);
 	if (ca_open(conf->issuer, &p->ca, e) != 0 ||
 	    signer_load_pem(conf->signer, conf->key, &signer, e) != 0 ||
@@ -272,7 +275,7 @@ static void plan_all(struct run *r)
 		if (p->bad_input)
 			continue;
 		if (plan_ca(p, r->c->tree, r->now, r->o->force, &e) != 0 ||
-		    (p->handle = r->sink->ops->open_issuer(r->sink, p->ca->dir, &e)) < 0) {
+		    pub_ca_open_dirs(p, r->sink, &e) != 0) {
 			log_error("ca %s: %s", p->conf->name, e.msg);
 			p->bad_input = 1;
 			r->failed = 1;
@@ -300,7 +303,7 @@ static void commit_all(struct run *r)
 			r->failed = 1;
 			continue;
 		}
-		if (p->nsign == 0 && p->nremoved == 0) {
+		if (p->nsign == 0 && p->nremoved == 0 && p->dropped == 0) {
 			committed++;	/* nothing changed: keep its files as they are */
 			continue;
 		}
@@ -319,7 +322,7 @@ static void commit_all(struct run *r)
 
 static void report(const struct run *r, double secs)
 {
-	size_t ok = 0, unchanged = 0, removed = 0, errors = 0, bad = 0;
+	size_t ok = 0, sigs = 0, unchanged = 0, removed = 0, errors = 0, bad = 0;
 
 	for (size_t i = 0; i < r->c->ncas; i++) {
 		const struct pub_ca *p = &r->cas[i];
@@ -328,6 +331,7 @@ static void report(const struct run *r, double secs)
 			continue;
 		}
 		ok += atomic_load(&p->signed_ok);
+		sigs += atomic_load(&p->signatures);
 		unchanged += p->unchanged;
 		removed += p->nremoved;
 		errors += atomic_load(&p->errors);
@@ -341,7 +345,7 @@ static void report(const struct run *r, double secs)
 		printf("%s%zu signed, %zu unchanged, %zu removed, %zu errors, %zu CAs skipped "
 		    "in %.2f s (%.0f signatures/s while signing)\n",
 		    r->o->dry_run ? "dry run, nothing written: " : "", ok, unchanged, removed,
-		    errors, bad, secs, r->sign_secs > 0 ? (double)ok / r->sign_secs : 0.0);
+		    errors, bad, secs, r->sign_secs > 0 ? (double)sigs / r->sign_secs : 0.0);
 }
 
 static int open_sink(struct run *r)

@@ -29,7 +29,7 @@ static int is_due(const struct ca_conf *conf, const struct status_rec *old, int6
 
 /* The signer, validity or backdating changed since the last run: every
  * response must be re-signed so that the tree says one thing. */
-static int params_changed(const struct pub_ca *p, const char *tree, int *changed,
+static int params_changed(struct pub_ca *p, const char *tree, int *changed,
     struct err *e)
 {
 	char path[4096];
@@ -41,8 +41,12 @@ static int params_changed(const struct pub_ca *p, const char *tree, int *changed
 		return err_set(e, "tree path too long");
 	if (issuer_meta_read(path, &m, e) != 0)
 		return 0;	/* no or unreadable metadata: re-sign everything */
+	/* A hash newly pre-signed needs every response; a dropped one only
+	 * needs its files removed. */
 	*changed = strcmp(m.signer_fpr, p->ca->signer_fpr) != 0 ||
-	    m.validity != p->conf->validity || m.backdate != p->conf->backdate;
+	    m.validity != p->conf->validity || m.backdate != p->conf->backdate ||
+	    (~m.presigned & (unsigned)p->conf->hashes) != 0;
+	p->dropped = m.presigned & ~(unsigned)p->conf->hashes;
 	return 0;
 }
 
@@ -126,4 +130,26 @@ int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
 	r = merge(p, si, now, e);
 	status_index_close(si);
 	return r;
+}
+
+int pub_ca_open_dirs(struct pub_ca *p, struct sink *sink, struct err *e)
+{
+	char name[CA_DIR_LEN + 16];
+
+	p->handle = sink->ops->open_issuer(sink, p->ca->dir, e);
+	if (p->handle < 0)
+		return -1;
+	for (int alg = 0; alg < HASH_COUNT; alg++) {
+		if (alg == HASH_SHA1) {
+			p->alg_handle[alg] = p->handle;
+			continue;
+		}
+		if (!((unsigned)p->conf->hashes & (1u << alg)) && !(p->dropped & (1u << alg)))
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", p->ca->dir, hash_name(alg));
+		p->alg_handle[alg] = sink->ops->open_issuer(sink, name, e);
+		if (p->alg_handle[alg] < 0)
+			return -1;
+	}
+	return 0;
 }

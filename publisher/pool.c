@@ -53,6 +53,8 @@ static void record_error(struct pub_ca *p, const char *msg)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* Signs r once per pre-signed CertID hash; SHA-1 goes into the issuer
+ * directory itself, the others into their own subdirectory. */
 static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
     struct status_rec *r, struct err *e)
 {
@@ -64,20 +66,25 @@ static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
 	int64_t now = (int64_t)time(NULL), tu, nu;
 
 	pub_times(p->conf, r, now, &tu, &nu);
-	s.alg = HASH_SHA1;
-	s.name_hash = p->ca->hash[HASH_SHA1].name;
-	s.key_hash = p->ca->hash[HASH_SHA1].key;
+	serial_name(&r->serial, name);
 	s.serial = &r->serial;
 	s.st = r;
 	s.this_update = tu;
 	s.next_update = nu;
 	o.produced_at = now;
-	if (response_build(p->ca, ctx, &s, 1, &o,
-	    w->buf, RESPONSE_MAX, &der, &len, e) != 0)
-		return -1;
-	serial_name(&r->serial, name);
-	if (w->pool->sink->ops->put(w->pool->sink, p->handle, name, der, len, FS_NOSYNC, e) != 0)
-		return -1;
+	for (int alg = 0; alg < HASH_COUNT; alg++) {
+		if (!((unsigned)p->conf->hashes & (1u << alg)))
+			continue;
+		s.alg = alg;
+		s.name_hash = p->ca->hash[alg].name;
+		s.key_hash = p->ca->hash[alg].key;
+		if (response_build(p->ca, ctx, &s, 1, &o, w->buf, RESPONSE_MAX, &der, &len, e) != 0)
+			return -1;
+		atomic_fetch_add(&p->signatures, 1);
+		if (w->pool->sink->ops->put(w->pool->sink, p->alg_handle[alg], name, der, len,
+		    FS_NOSYNC, e) != 0)
+			return -1;
+	}
 	r->this_update = tu;
 	r->next_update = nu;
 	return 0;

@@ -10,15 +10,32 @@
 #include "ocsp/status_index.h"
 #include "publisher.h"
 
-static int remove_gone(struct pub_ca *p, struct sink *sink, struct err *e)
+static int remove_name(struct pub_ca *p, struct sink *sink, unsigned algs,
+    const struct serial *serial, struct err *e)
 {
 	char name[SERIAL_NAME_MAX + 1];
 
-	for (size_t i = 0; i < p->nremoved; i++) {
-		serial_name(&p->removed[i], name);
-		if (sink->ops->remove(sink, p->handle, name, e) != 0)
+	serial_name(serial, name);
+	for (int alg = 0; alg < HASH_COUNT; alg++)
+		if ((algs & (1u << alg)) && sink->ops->remove(sink, p->alg_handle[alg], name, e) != 0)
 			return -1;
-	}
+	return 0;
+}
+
+/* Files of certificates gone from the source, in every hash directory,
+ * and every file of a hash no longer pre-signed. */
+static int remove_gone(struct pub_ca *p, struct sink *sink, struct err *e)
+{
+	unsigned all = (unsigned)p->conf->hashes | p->dropped;
+
+	for (size_t i = 0; i < p->nremoved; i++)
+		if (remove_name(p, sink, all, &p->removed[i], e) != 0)
+			return -1;
+	if (p->dropped == 0)
+		return 0;
+	for (size_t i = 0; i < p->recs.n; i++)
+		if (remove_name(p, sink, p->dropped, &p->recs.v[i].serial, e) != 0)
+			return -1;
 	return 0;
 }
 
@@ -33,7 +50,7 @@ static void fill_meta(const struct pub_ca *p, uint64_t generation, int64_t now,
 		m->hash[alg] = p->ca->hash[alg];
 		m->have_hash |= 1u << alg;
 	}
-	m->presigned = 1u << HASH_SHA1;
+	m->presigned = (unsigned)p->conf->hashes;
 	snprintf(m->signer_fpr, sizeof(m->signer_fpr), "%s", p->ca->signer_fpr);
 	snprintf(m->signer_subject, sizeof(m->signer_subject), "%s", p->ca->signer_subject);
 	m->validity = p->conf->validity;

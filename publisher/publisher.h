@@ -33,10 +33,13 @@ struct pub_ca {
 	struct serial *removed;		/* serials gone from the source */
 	size_t nremoved;
 	size_t unchanged;
-	int resign_all;			/* signer or validity changed */
+	int resign_all;			/* signer, validity or hashes changed */
+	unsigned dropped;		/* CertID hashes no longer pre-signed */
 	int handle;			/* sink handle of the issuer directory */
+	int alg_handle[HASH_COUNT];	/* per pre-signed hash: its directory */
 	int bad_input;
-	atomic_size_t signed_ok;
+	atomic_size_t signed_ok;	/* certificates */
+	atomic_size_t signatures;	/* responses: one per pre-signed hash */
 	atomic_size_t errors;
 	pthread_mutex_t lock;		/* guards first_error */
 	char first_error[ERR_MSG_MAX];
@@ -56,6 +59,9 @@ int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
  * each response through sink. progress: draw a progress bar on stderr. */
 int pool_run(struct pub_ca *cas, size_t ncas, struct sink *sink,
     unsigned nthreads, int progress, struct err *e);
+
+/* Opens the issuer directory and one per extra CertID hash ("sha256/"). */
+int pub_ca_open_dirs(struct pub_ca *p, struct sink *sink, struct err *e);
 
 /* Computes thisUpdate/nextUpdate for a record signed at now. */
 void pub_times(const struct ca_conf *conf, const struct status_rec *r,

@@ -8,11 +8,12 @@
 
 #include <ini.h>
 
+#include "ocsp/certid.h"
 #include "ocsp/duration.h"
 #include "ini_setup.h"
 
 enum section_kind { SEC_TOP, SEC_PUBLISHER, SEC_LOOKUPD, SEC_CA };
-enum key_type { KEY_STRING, KEY_INT, KEY_DURATION };
+enum key_type { KEY_STRING, KEY_INT, KEY_DURATION, KEY_CHOICE, KEY_HASHES };
 
 struct key_def {
 	enum section_kind section;
@@ -23,7 +24,11 @@ struct key_def {
 	const char *def;	/* default, parsed like a value; NULL: none */
 	size_t offset;		/* in struct config, or struct ca_conf for SEC_CA */
 	const char *help;
+	const char *const *choices;	/* KEY_CHOICE: the value stored is the index */
 };
+
+static const char *const yes_no[] = { "no", "yes", NULL };
+static const char *const unknown_answers[] = { "unknown", "revoked", "unauthorized", NULL };
 
 #define TOP(f) offsetof(struct config, f)
 #define CA(f) offsetof(struct ca_conf, f)
@@ -31,40 +36,53 @@ struct key_def {
 
 static const struct key_def keys[] = {
 	{ SEC_TOP, "tree", KEY_STRING, 0, 0, 0, NULL, TOP(tree),
-	  "directory of the response tree" },
+	  "directory of the response tree", NULL },
 
 	{ SEC_PUBLISHER, "threads", KEY_INT, 0, 1024, 0, "0", TOP(pub_threads),
-	  "signing threads; 0 uses every core" },
+	  "signing threads; 0 uses every core", NULL },
 
 	{ SEC_LOOKUPD, "listen", KEY_STRING, 0, 0, 0, "127.0.0.1:8080", TOP(listen),
-	  "ADDR:PORT to serve on (several separated by commas)" },
+	  "ADDR:PORT to serve on (several separated by commas)", NULL },
 	{ SEC_LOOKUPD, "path_prefix", KEY_STRING, 0, 0, 0, "", TOP(path_prefix),
-	  "URL path of the responder as in the AIA extension, e.g. /ocsp" },
+	  "URL path of the responder as in the AIA extension, e.g. /ocsp", NULL },
 	{ SEC_LOOKUPD, "threads", KEY_INT, 1, 4096, 0, "64", TOP(http_threads),
-	  "HTTP worker threads (one per open connection)" },
+	  "HTTP worker threads (one per open connection)", NULL },
 	{ SEC_LOOKUPD, "max_request_bytes", KEY_INT, 256, 65536, 0, "16384",
-	  TOP(max_request_bytes), "largest POST body accepted (413 above)" },
+	  TOP(max_request_bytes), "largest POST body accepted (413 above)", NULL },
 	{ SEC_LOOKUPD, "cache_entries", KEY_INT, 16, 1000000, 0, "16384",
-	  TOP(cache_entries), "pre-signed responses kept mapped in memory" },
+	  TOP(cache_entries), "pre-signed responses kept mapped in memory", NULL },
 	{ SEC_LOOKUPD, "max_age", KEY_DURATION, 0, 10 * DAY, 's', "1h", TOP(max_age),
-	  "longest Cache-Control max-age (never past nextUpdate)" },
+	  "longest Cache-Control max-age (never past nextUpdate)", NULL },
 	{ SEC_LOOKUPD, "reload_interval", KEY_DURATION, 1, 3600, 's', "1s",
-	  TOP(reload_interval), "how often to look for a newly published tree" },
+	  TOP(reload_interval), "how often to look for a newly published tree", NULL },
+	{ SEC_LOOKUPD, "max_certs", KEY_INT, 1, 64, 0, "16", TOP(max_certs),
+	  "most certificates in one request (more: malformedRequest)", NULL },
+	{ SEC_LOOKUPD, "online_cache_entries", KEY_INT, 0, 10000000, 0, "65536",
+	  TOP(online_cache_entries), "online answers kept until their refresh point", NULL },
 
 	{ SEC_CA, "issuer", KEY_STRING, 0, 0, 0, NULL, CA(issuer),
-	  "PEM certificate of the issuing CA" },
+	  "PEM certificate of the issuing CA", NULL },
 	{ SEC_CA, "signer", KEY_STRING, 0, 0, 0, NULL, CA(signer),
-	  "PEM certificate that signs responses (the CA or a delegated responder)" },
+	  "PEM certificate that signs responses (the CA or a delegated responder)", NULL },
 	{ SEC_CA, "key", KEY_STRING, 0, 0, 0, NULL, CA(key),
-	  "PEM private key of the signer (unencrypted)" },
+	  "PEM private key of the signer (unencrypted)", NULL },
 	{ SEC_CA, "index", KEY_STRING, 0, 0, 0, NULL, CA(index),
-	  "openssl ca index file with the certificates' status" },
+	  "openssl ca index file with the certificates' status", NULL },
 	{ SEC_CA, "validity", KEY_DURATION, 3600, 10 * DAY, 'd', "4d", CA(validity),
-	  "nextUpdate - thisUpdate (bare number: days; at most 10 days)" },
+	  "nextUpdate - thisUpdate (bare number: days; at most 10 days)", NULL },
 	{ SEC_CA, "refresh", KEY_DURATION, 0, 10 * DAY, 'd', "0", CA(refresh),
-	  "re-sign responses this old; 0 means half the validity" },
+	  "re-sign responses this old; 0 means half the validity", NULL },
 	{ SEC_CA, "backdate", KEY_DURATION, 0, DAY, 's', "1h", CA(backdate),
-	  "thisUpdate this far before the signing time, for client clock skew" },
+	  "thisUpdate this far before the signing time, for client clock skew", NULL },
+	{ SEC_CA, "hashes", KEY_HASHES, 0, 0, 0, "sha1", CA(hashes),
+	  "CertID hashes to pre-sign (sha1 always; add sha256, sha384, sha512)", NULL },
+	{ SEC_CA, "unknown", KEY_CHOICE, 0, 0, 0, "unknown", CA(unknown),
+	  "answer for serials never issued: unknown, revoked or unauthorized",
+	  unknown_answers },
+	{ SEC_CA, "sig_required", KEY_CHOICE, 0, 0, 0, "no", CA(sig_required),
+	  "answer sigRequired to requests not signed by a trusted requestor", yes_no },
+	{ SEC_CA, "requestors", KEY_STRING, 0, 0, 0, NULL, CA(requestors),
+	  "PEM certificates (or their CAs) allowed to sign requests", NULL },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -77,6 +95,56 @@ static const char *section_label(enum section_kind k)
 	case SEC_LOOKUPD: return "lookupd";
 	default: return "ca NAME";
 	}
+}
+
+static int set_choice(const struct key_def *k, void *base, const char *value,
+    struct err *e)
+{
+	char list[128] = "";
+	size_t used = 0;
+
+	for (int i = 0; k->choices[i] != NULL; i++) {
+		if (strcmp(k->choices[i], value) == 0) {
+			*(int64_t *)((char *)base + k->offset) = i;
+			return 0;
+		}
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+		    k->choices[i]);
+		if (n > 0 && (size_t)n < sizeof(list) - used)
+			used += (size_t)n;
+	}
+	return err_set(e, "%s: '%s' is not one of %s", k->name, value, list);
+}
+
+/* A list of CertID hash names separated by commas or spaces; SHA-1 is
+ * always included, since every client may ask with it. */
+static int set_hashes(const struct key_def *k, void *base, const char *value,
+    struct err *e)
+{
+	int64_t mask = 1 << HASH_SHA1;
+	char name[16];
+	size_t i = 0;
+
+	while (value[i] != '\0') {
+		size_t n = 0;
+		while (value[i] == ' ' || value[i] == ',')
+			i++;
+		while (value[i] != '\0' && value[i] != ' ' && value[i] != ',') {
+			if (n + 1 < sizeof(name))
+				name[n] = value[i];
+			n++;
+			i++;
+		}
+		if (n == 0)
+			continue;
+		int alg = n < sizeof(name) ? (name[n] = '\0', hash_from_name(name)) : -1;
+		if (alg < 0)
+			return err_set(e, "%s: '%s' lists an unknown hash (use sha1, sha256, "
+			    "sha384, sha512)", k->name, value);
+		mask |= (int64_t)1 << alg;
+	}
+	*(int64_t *)((char *)base + k->offset) = mask;
+	return 0;
 }
 
 static int set_value(const struct key_def *k, void *base, const char *value,
@@ -118,6 +186,10 @@ static int set_value(const struct key_def *k, void *base, const char *value,
 		}
 		*(int64_t *)((char *)base + k->offset) = d;
 		return 0;
+	case KEY_CHOICE:
+		return set_choice(k, base, value, e);
+	case KEY_HASHES:
+		return set_hashes(k, base, value, e);
 	}
 	return err_set(e, "internal: bad key type");
 }

@@ -32,6 +32,18 @@ struct ca_conf {
 	int64_t validity;	/* seconds from thisUpdate to nextUpdate */
 	int64_t refresh;	/* re-sign when a response is this old; 0: validity/2 */
 	int64_t backdate;	/* thisUpdate this far before signing time */
+	int64_t hashes;		/* CertID hashes to pre-sign: bit per enum hash_alg */
+	int64_t unknown;	/* enum unknown_policy: answer for never-issued serials */
+	int64_t sig_required;	/* refuse unsigned requests (sigRequired) */
+	char *requestors;	/* PEM certificates trusted to sign requests */
+};
+
+/* What to answer for a serial the CA never issued (RFC 6960 2.2). Never
+ * "good": the CA/B Forum forbids it and it is the classic OCSP pitfall. */
+enum unknown_policy {
+	UNKNOWN_ANSWER_UNKNOWN = 0,
+	UNKNOWN_ANSWER_REVOKED = 1,	/* the extended-revoked form, 4.4.8 */
+	UNKNOWN_ANSWER_UNAUTHORIZED = 2,
 };
 
 struct config {
@@ -49,6 +61,8 @@ struct config {
 	int64_t cache_entries;
 	int64_t max_age;
 	int64_t reload_interval;
+	int64_t max_certs;		/* CertIDs in one request */
+	int64_t online_cache_entries;	/* online answers kept until refresh */
 
 	struct ca_conf *cas;
 	size_t ncas;
