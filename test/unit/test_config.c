@@ -1,0 +1,440 @@
+/* Configuration: every key of a full file, errors that name file and
+ * line, command-line overrides, and what config_finish requires. */
+#include "ocsp/config.h"
+
+#include "check.h"
+
+#define DAY 86400
+
+static const char sample[] =
+	"; every section and key\n"					/* 1 */
+	"tree = /var/lib/ocsp/tree\n"
+	"\n"
+	"[publisher]\n"
+	"threads = 6\n"						/* 5 */
+	"\n"
+	"[lookupd]\n"
+	"listen = 127.0.0.1:8080,[::1]:8080\n"
+	"path_prefix = /ocsp\n"
+	"threads = 16\n"						/* 10 */
+	"max_request_bytes = 4096\n"
+	"cache_entries = 1000\n"
+	"max_age = 30m\n"
+	"reload_interval = 5s\n"
+	"\n"								/* 15 */
+	"[ca demo]\n"
+	"issuer = /etc/ocsp/demo-ca.pem\n"
+	"signer = /etc/ocsp/demo-ocsp.pem\n"
+	"key = /etc/ocsp/demo-ocsp.key\n"
+	"index = /etc/ocsp/demo/index.txt\n"				/* 20 */
+	"validity = 2\n"
+	"refresh = 12h\n"
+	"backdate = 30m\n"
+	"\n"
+	"# a second CA with the defaults\n"				/* 25 */
+	"[ca other-CA_2.x]\n"
+	"issuer = other.pem ; an inline comment\n"
+	"signer = other.pem\n"
+	"key = other.key\n"
+	"index = other.txt\n";						/* 30 */
+
+static void test_sample(void)
+{
+	struct config c;
+	struct err e = { "" };
+	const char *path = check_tmp_file("sample.conf", sample, strlen(sample));
+
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_load(&c, path, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_STR(c.path, path);
+	CHECK_STR(c.tree, "/var/lib/ocsp/tree");
+	CHECK_EQ(c.pub_threads, 6);
+	CHECK_STR(c.listen, "127.0.0.1:8080,[::1]:8080");
+	CHECK_STR(c.path_prefix, "/ocsp");
+	CHECK_EQ(c.http_threads, 16);
+	CHECK_EQ(c.max_request_bytes, 4096);
+	CHECK_EQ(c.cache_entries, 1000);
+	CHECK_EQ(c.max_age, 1800);
+	CHECK_EQ(c.reload_interval, 5);
+	CHECK_EQ(c.ncas, 2);
+	if (c.ncas == 2) {
+		struct ca_conf *a = &c.cas[0], *b = &c.cas[1];
+		CHECK_STR(a->name, "demo");
+		CHECK_STR(a->issuer, "/etc/ocsp/demo-ca.pem");
+		CHECK_STR(a->signer, "/etc/ocsp/demo-ocsp.pem");
+		CHECK_STR(a->key, "/etc/ocsp/demo-ocsp.key");
+		CHECK_STR(a->index, "/etc/ocsp/demo/index.txt");
+		CHECK_EQ(a->validity, 2 * DAY);	/* a bare number is days */
+		CHECK_EQ(a->refresh, 12 * 3600);
+		CHECK_EQ(a->backdate, 1800);
+		/* the line of the section's first key */
+		CHECK_EQ(a->line, 17);
+		CHECK_STR(b->name, "other-CA_2.x");
+		CHECK_STR(b->issuer, "other.pem");
+		CHECK_EQ(b->validity, 4 * DAY);
+		CHECK_EQ(b->refresh, 0);
+		CHECK_EQ(b->backdate, 3600);
+		CHECK_EQ(b->line, 27);
+	}
+	CHECK_EQ(config_finish(&c, CONFIG_PUBLISHER, &e), 0);
+	if (c.ncas == 2) {
+		CHECK_EQ(c.cas[0].refresh, 12 * 3600);	/* given */
+		CHECK_EQ(c.cas[1].refresh, 2 * DAY);	/* validity / 2 */
+	}
+	config_fini(&c);
+	CHECK(c.tree == NULL && c.cas == NULL && c.ncas == 0);
+}
+
+static void test_defaults(void)
+{
+	struct config c;
+	struct err e = { "" };
+
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK(c.tree == NULL);
+	CHECK(c.path == NULL);
+	CHECK_EQ(c.pub_threads, 0);
+	CHECK_STR(c.listen, "127.0.0.1:8080");
+	CHECK_STR(c.path_prefix, "");
+	CHECK_EQ(c.http_threads, 64);
+	CHECK_EQ(c.max_request_bytes, 16384);
+	CHECK_EQ(c.cache_entries, 16384);
+	CHECK_EQ(c.max_age, 3600);
+	CHECK_EQ(c.reload_interval, 1);
+	CHECK_EQ(c.ncas, 0);
+	CHECK_EQ(config_finish(&c, CONFIG_LOOKUPD, &e), 0);	/* no CA: nothing to check */
+	config_fini(&c);
+}
+
+static char long_line[420];
+
+static const struct {
+	const char *what;
+	const char *text;
+	int line;
+	const char *err;
+} errors[] = {
+	{ "unknown key", "tree = /t\n[lookupd]\nthreads = 4\nbogus = 1\n", 4,
+	  "unknown key 'bogus' in [lookupd]" },
+	{ "unknown top-level key", "\n\nbogus = 1\n", 3,
+	  "unknown key 'bogus' at the top level" },
+	{ "publisher key in [lookupd]", "[lookupd]\nlisten = :80\nvalidity = 4\n", 3,
+	  "unknown key 'validity' in [lookupd]" },
+	{ "CA key at the top", "issuer = ca.pem\n", 1, "unknown key 'issuer'" },
+	{ "unknown CA key", "[ca a]\nissuer = x\nkeyfile = y\n", 3,
+	  "unknown key 'keyfile' in [ca a]" },
+	{ "unknown section", "tree = /t\n[bogus]\nfoo = 1\n", 3, "unknown section [bogus]" },
+	{ "section case", "[Lookupd]\nthreads = 1\n", 2, "unknown section [Lookupd]" },
+	{ "bad number", "[lookupd]\nthreads = 4x\n", 2, "threads: '4x' is not a whole number" },
+	{ "empty number", "[lookupd]\nthreads =\n", 2, "is not a whole number" },
+	{ "huge number", "[lookupd]\nthreads = 99999999999999999999\n", 2,
+	  "is not a whole number" },
+	{ "hex number", "[lookupd]\nthreads = 0x10\n", 2, "is not a whole number" },
+	{ "number below range", "[lookupd]\nthreads = 0\n", 2, "0 is outside 1..4096" },
+	{ "number above range", "[publisher]\nthreads = 1025\n", 2, "outside 0..1024" },
+	{ "negative number", "[lookupd]\nmax_request_bytes = -1\n", 2, "outside 256..65536" },
+	{ "validity too long", "[ca a]\nvalidity = 11d\n", 2,
+	  "validity: '11d' is outside 1h..10d" },
+	{ "validity too long, bare days", "[ca a]\nvalidity = 11\n", 2, "outside 1h..10d" },
+	{ "validity too short", "[ca a]\nissuer = x\nvalidity = 30m\n", 3, "outside 1h..10d" },
+	{ "backdate too long", "[ca a]\nbackdate = 2d\n", 2, "outside 0s..1d" },
+	{ "text after the unit", "[lookupd]\nmax_age = 240h1\n", 2, "is not a duration" },
+	{ "max_age over 10 days", "[lookupd]\nmax_age = 241h\n", 2, "outside 0s..10d" },
+	{ "reload_interval 0", "[lookupd]\nreload_interval = 0\n", 2, "outside 1s..1h" },
+	{ "bad duration", "[ca a]\nvalidity = 4x\n", 2, "'4x' is not a duration" },
+	{ "negative duration", "[ca a]\nrefresh = -1h\n", 2, "is not a duration" },
+	{ "syntax error", "[ca a]\nissuer = x\nthis line is wrong\n", 3, "syntax error" },
+	{ "unterminated section", "tree = /t\n[ca a\nissuer = x\n", 2, "syntax error" },
+	{ "bad CA name", "[ca bad/name]\nissuer = x\n", 2, "CA name 'bad/name'" },
+	{ "empty CA name", "[ca ]\nissuer = x\n", 2, "CA name ''" },
+	{ "CA name too long",
+	  "[ca 0123456789012345678901234567890123456789012345678901234567890123]\n"
+	  "issuer = x\n", 2, "section name longer than 48 characters" },
+	{ "CA name of 46 characters",
+	  "[ca 0123456789012345678901234567890123456789012345]\nissuer = x\n", 2,
+	  "section name longer than 48 characters" },
+	/* long lines do not shift the count */
+	{ "after a 400-byte comment", NULL, 4, "unknown key 'bogus'" },
+	{ "after a 400-byte value", NULL, 4, "syntax error" },
+};
+
+static void test_errors(void)
+{
+	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+		struct config c;
+		struct err e = { "" };
+		char text[1024], want[600], name[32];
+		const char *path;
+
+		check_case("%s", errors[i].what);
+		if (errors[i].text != NULL)
+			snprintf(text, sizeof(text), "%s", errors[i].text);
+		else if (strstr(errors[i].what, "comment"))
+			snprintf(text, sizeof(text), "tree = /t\n; %s\n[lookupd]\nbogus = 1\n",
+			    long_line);
+		else
+			snprintf(text, sizeof(text), "tree = /%s\n[lookupd]\nthreads = 4\n"
+			    "oops\n", long_line);
+		snprintf(name, sizeof(name), "err%zu.conf", i);
+		path = check_tmp_file(name, text, strlen(text));
+		CHECK_EQ(config_init(&c, &e), 0);
+		CHECK_EQ(config_load(&c, path, &e), -1);
+		snprintf(want, sizeof(want), "%s:%d: ", path, errors[i].line);
+		CHECK(strncmp(e.msg, want, strlen(want)) == 0);
+		CHECK_CONTAINS(e.msg, errors[i].err);
+		if (strncmp(e.msg, want, strlen(want)) != 0)
+			fprintf(stderr, "  expected it to start with \"%s\"\n", want);
+		config_fini(&c);
+	}
+	check_case_clear();
+}
+
+/* A line longer than the reader's buffer still gets its own line number
+ * (its tail must not be counted, or read, as a line of its own). */
+static void test_very_long_line(void)
+{
+	size_t n = 9000;
+	char *text = malloc(n + 64), want[600];
+	struct config c;
+	struct err e = { "" };
+	const char *path;
+
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	memcpy(text, "tree = /t\n; ", 12);
+	memset(text + 12, 'x', n);
+	snprintf(text + 12 + n, 52, "\n[lookupd]\nthreads = 2\n");
+	path = check_tmp_file("verylong.conf", text, strlen(text));
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_load(&c, path, &e), -1);
+	snprintf(want, sizeof(want), "%s:2: ", path);
+	CHECK(strncmp(e.msg, want, strlen(want)) == 0);
+	if (strncmp(e.msg, want, strlen(want)) != 0)
+		fprintf(stderr, "  got \"%.80s\", expected \"%s...\"\n", e.msg, want);
+	config_fini(&c);
+	free(text);
+}
+
+/* inih keeps at most 49 characters of a section name: two long CA names
+ * must not become one CA, silently merged. */
+static void test_long_section(void)
+{
+	char text[512];
+	struct config c;
+	struct err e = { "" };
+	const char *path;
+	int r;
+
+	snprintf(text, sizeof(text), "[ca %.47sB]\nissuer = b.pem\n[ca %.47sC]\nissuer = c.pem\n",
+	    long_line, long_line);
+	path = check_tmp_file("longsection.conf", text, strlen(text));
+	CHECK_EQ(config_init(&c, &e), 0);
+	r = config_load(&c, path, &e);
+	CHECK(r == -1 || c.ncas == 2);
+	if (r == 0 && c.ncas == 2) {
+		CHECK_STR(c.cas[0].issuer, "b.pem");
+		CHECK_STR(c.cas[1].issuer, "c.pem");
+	}
+	if (r == -1)
+		CHECK_CONTAINS(e.msg, ":2: section name longer");
+	config_fini(&c);
+}
+
+/* An indented line is a key of its own, never a continuation of the value
+ * above it (which would silently set issuer to "signer = b.pem"). */
+static void test_indented(void)
+{
+	static const char text[] =
+		"[ca demo]\n"
+		"  issuer = a.pem\n"
+		"\tsigner = b.pem\n"
+		"    key = c.key\n";
+	const char *path = check_tmp_file("indent.conf", text, strlen(text));
+	struct config c;
+	struct err e = { "" };
+
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_load(&c, path, &e), 0);
+	CHECK_EQ(c.ncas, 1);
+	if (c.ncas == 1) {
+		CHECK_STR(c.cas[0].issuer, "a.pem");
+		CHECK_STR(c.cas[0].signer, "b.pem");
+		CHECK_STR(c.cas[0].key, "c.key");
+	}
+	config_fini(&c);
+}
+
+static void test_set(void)
+{
+	struct config c;
+	struct err e = { "" };
+	const char *path = check_tmp_file("set.conf", sample, strlen(sample));
+
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_load(&c, path, &e), 0);
+
+	/* flags override the file, through the same table */
+	CHECK_EQ(config_set(&c, "", "tree", "/srv/tree", &e), 0);
+	CHECK_STR(c.tree, "/srv/tree");
+	CHECK_EQ(config_set(&c, "lookupd", "threads", "8", &e), 0);
+	CHECK_EQ(c.http_threads, 8);
+	CHECK_EQ(config_set(&c, "ca demo", "validity", "12h", &e), 0);
+	CHECK_EQ(c.cas[0].validity, 12 * 3600);
+	CHECK_EQ(config_set(&c, "ca demo", "validity", "3", &e), 0);
+	CHECK_EQ(c.cas[0].validity, 3 * DAY);
+
+	/* a new CA from the command line */
+	CHECK_EQ(config_set(&c, "ca cli", "issuer", "cli.pem", &e), 0);
+	CHECK_EQ(c.ncas, 3);
+	if (c.ncas == 3) {
+		CHECK_STR(c.cas[2].name, "cli");
+		CHECK_EQ(c.cas[2].line, 0);
+		CHECK_EQ(c.cas[2].validity, 4 * DAY);
+	}
+
+	/* the same checks as in a file, without a line */
+	CHECK_EQ(config_set(&c, "lookupd", "threads", "many", &e), -1);
+	CHECK_STR(e.msg, "threads: 'many' is not a whole number");
+	CHECK_EQ(c.http_threads, 8);	/* unchanged */
+	CHECK_EQ(config_set(&c, "ca demo", "validity", "30d", &e), -1);
+	CHECK_CONTAINS(e.msg, "outside");
+	CHECK_EQ(config_set(&c, "lookupd", "nope", "1", &e), -1);
+	CHECK_CONTAINS(e.msg, "unknown key 'nope'");
+	CHECK_EQ(config_set(&c, "nope", "threads", "1", &e), -1);
+	CHECK_CONTAINS(e.msg, "unknown section [nope]");
+	CHECK_EQ(config_set(&c, "ca a;b", "issuer", "x", &e), -1);
+	CHECK_CONTAINS(e.msg, "CA name");
+	config_fini(&c);
+}
+
+static void test_finish(void)
+{
+	static const struct {
+		const char *what;
+		enum config_user who;
+		const char *text;
+		const char *err;	/* NULL: accepted */
+		int64_t refresh;	/* after finish, when accepted */
+	} cases[] = {
+		{ "publisher, complete", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\nindex = x\n", NULL, 2 * DAY },
+		{ "publisher without key", CONFIG_PUBLISHER,
+		  "\n[ca a]\nissuer = i\nsigner = s\nindex = x\n", ":3: [ca a] has no 'key'", 0 },
+		{ "publisher without index", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\n", "[ca a] has no 'index'", 0 },
+		{ "publisher without signer", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nkey = k\nindex = x\n", "[ca a] has no 'signer'", 0 },
+		{ "publisher without issuer", CONFIG_PUBLISHER,
+		  "[ca a]\nsigner = s\nkey = k\nindex = x\n", "[ca a] has no 'issuer'", 0 },
+		{ "lookupd, issuer only", CONFIG_LOOKUPD, "[ca a]\nissuer = i\n", NULL, 2 * DAY },
+		{ "lookupd without issuer", CONFIG_LOOKUPD, "[ca a]\nvalidity = 2\n",
+		  "[ca a] has no 'issuer'", 0 },
+		{ "second CA incomplete", CONFIG_LOOKUPD,
+		  "[ca a]\nissuer = i\n[ca b]\nkey = k\n", ":4: [ca b] has no 'issuer'", 0 },
+		{ "refresh default of 12h", CONFIG_LOOKUPD,
+		  "[ca a]\nissuer = i\nvalidity = 12h\nbackdate = 0\n", NULL, 6 * 3600 },
+		{ "refresh just below validity", CONFIG_LOOKUPD,
+		  "[ca a]\nissuer = i\nvalidity = 2\nrefresh = 47h\n", NULL, 47 * 3600 },
+		{ "refresh equal to validity", CONFIG_LOOKUPD,
+		  "[ca a]\nissuer = i\nvalidity = 2\nrefresh = 2d\n",
+		  "refresh must be shorter than validity", 0 },
+		{ "refresh above validity", CONFIG_LOOKUPD,
+		  "[ca a]\nissuer = i\nvalidity = 2\nrefresh = 3\n",
+		  "refresh must be shorter than validity", 0 },
+		{ "backdate over half the validity", CONFIG_LOOKUPD,
+		  "[ca a]\nissuer = i\nvalidity = 1h\nbackdate = 31m\n",
+		  "backdate must be at most half", 0 },
+		{ "backdate of half the validity", CONFIG_LOOKUPD,
+		  "[ca a]\nissuer = i\nvalidity = 2h\nbackdate = 1h\n", NULL, 3600 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		struct err e = { "" };
+		char name[32];
+		const char *path;
+
+		check_case("%s", cases[i].what);
+		snprintf(name, sizeof(name), "finish%zu.conf", i);
+		path = check_tmp_file(name, cases[i].text, strlen(cases[i].text));
+		CHECK_EQ(config_init(&c, &e), 0);
+		CHECK_EQ(config_load(&c, path, &e), 0);
+		if (cases[i].err == NULL) {
+			CHECK_EQ(config_finish(&c, cases[i].who, &e), 0);
+			CHECK_STR(e.msg, "");
+			CHECK_EQ(c.cas[0].refresh, cases[i].refresh);
+		} else {
+			CHECK_EQ(config_finish(&c, cases[i].who, &e), -1);
+			CHECK_CONTAINS(e.msg, path);
+			CHECK_CONTAINS(e.msg, cases[i].err);
+		}
+		config_fini(&c);
+	}
+	check_case_clear();
+
+	/* from the command line alone, messages say so */
+	struct config c;
+	struct err e = { "" };
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_set(&c, "ca x", "issuer", "i.pem", &e), 0);
+	CHECK_EQ(config_finish(&c, CONFIG_PUBLISHER, &e), -1);
+	CHECK_CONTAINS(e.msg, "command line");
+	CHECK_CONTAINS(e.msg, "[ca x] has no 'signer'");
+	config_fini(&c);
+}
+
+static void test_load_missing(void)
+{
+	struct config c;
+	struct err e = { "" };
+	const char *path = check_tmp_path("absent.conf");
+
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_load(&c, path, &e), -1);
+	CHECK_CONTAINS(e.msg, path);
+	CHECK_CONTAINS(e.msg, "No such file");
+	config_fini(&c);
+}
+
+static void collect(const char *text, void *arg)
+{
+	char *all = arg;
+	size_t n = strlen(all);
+
+	snprintf(all + n, 8192 - n, "%s\n", text);
+}
+
+static void test_describe(void)
+{
+	static const char *const keys[] = { "tree", "threads", "listen", "path_prefix",
+		"max_request_bytes", "cache_entries", "max_age", "reload_interval", "issuer",
+		"signer", "key", "index", "validity", "refresh", "backdate", "[publisher]",
+		"[lookupd]", "[ca NAME]", "(default 4d)", "(default 1h)" };
+	char *all = calloc(1, 8192);
+
+	CHECK(all != NULL);
+	if (all == NULL)
+		return;
+	config_describe(collect, all);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		CHECK_CONTAINS(all, keys[i]);
+	free(all);
+}
+
+int main(void)
+{
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	test_sample();
+	test_defaults();
+	test_errors();
+	test_very_long_line();
+	test_indented();
+	test_long_section();
+	test_set();
+	test_finish();
+	test_load_missing();
+	test_describe();
+	return check_done();
+}
