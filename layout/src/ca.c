@@ -12,7 +12,7 @@
 #include "ocsp/der.h"
 
 /* Writes name in RFC 2253 form, keeping only printable ASCII other than
- * ';' so that it can sit in a metadata file and a log line. */
+ * ';' and '#' so that it can sit in a metadata file and a log line. */
 static void name_text(X509_NAME *name, char *out, size_t size)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
@@ -28,8 +28,13 @@ static void name_text(X509_NAME *name, char *out, size_t size)
 		n = 0;
 	out[n] = '\0';
 	for (int i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] >= 0x7f || out[i] == ';')
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] >= 0x7f ||
+		    out[i] == ';' || out[i] == '#')
 			out[i] = '?';
+	while (n > 0 && out[n - 1] == ' ')
+		out[--n] = '\0';
+	if (out[0] == ' ')
+		out[0] = '?';
 }
 
 static int64_t asn1_to_time(const ASN1_TIME *t)

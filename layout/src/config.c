@@ -359,6 +359,11 @@ static int on_key(void *user, const char *section, const char *name,
 
 	if (lc->failed)
 		return 0;
+	if (strlen(section) > CONFIG_SECTION_MAX) {
+		err_set(lc->e, "section name longer than %d characters", CONFIG_SECTION_MAX);
+		lc->failed = 1;
+		return 0;
+	}
 	if (set_at_line(lc->c, section, name, value ? value : "", lc->line, lc->e) != 0) {
 		lc->failed = 1;
 		return 0;
@@ -386,7 +391,7 @@ int config_load(struct config *c, const char *path, struct err *e)
 		return err_set(e, "%s: cannot read the file", path);
 	if (!lc.failed)
 		err_set(e, "syntax error (expected [section] or key = value)");
-	return err_prefix(e, "%s:%d", path, r);
+	return err_prefix(e, "%s:%u", path, lc.line);	/* inih counts a long line's pieces */
 }
 
 static int finish_ca(const struct config *c, struct ca_conf *ca,
@@ -446,6 +451,7 @@ void config_describe(void (*line)(const char *text, void *arg), void *arg)
 static void ini_setup_once(void)
 {
 	ini_stop_on_first_error = 1;
+	ini_allow_multiline = 0;	/* an indented "key = v" is a key, not a continuation */
 	ini_use_stack = 0;
 	ini_allow_realloc = 1;	/* lines start at 200 bytes and grow to this: */
 	ini_max_line = 8192;

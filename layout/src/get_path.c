@@ -82,6 +82,8 @@ static size_t strip_prefix(const char *path, size_t n, const char *prefix)
 {
 	size_t pl = prefix ? strlen(prefix) : 0;
 
+	while (pl > 0 && prefix[pl - 1] == '/')	/* "/ocsp/" means "/ocsp" */
+		pl--;
 	if (pl > 0 && n >= pl && memcmp(path, prefix, pl) == 0 &&
 	    (n == pl || path[pl] == '/'))
 		return pl;
@@ -104,7 +106,7 @@ int get_path_decode(const char *path, size_t path_len, const char *prefix,
 		return GET_PATH_NOT_REQUEST;
 	n = percent_decode(path + start, path_len - start, buf);
 	if (n < 0)
-		return GET_PATH_NOT_REQUEST;
+		return GET_PATH_MALFORMED;
 	/* Anything outside the base64 alphabets is some other resource. '='
 	 * may only end the string. */
 	for (long i = 0; i < n; i++) {

@@ -51,12 +51,29 @@ static void add_time(struct text *t, const char *key, int64_t v)
 		text_add(t, "%s = %s\n", key, iso);
 }
 
+/* Values are written bare; refuse what an INI reader would not give back
+ * (a comment character, a line break, surrounding blanks). */
+static int value_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > 0 && (v[0] == ' ' || v[n - 1] == ' '))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == ';' || v[i] == '#' || (unsigned char)v[i] < 0x20)
+			return 0;
+	return 1;
+}
+
 int issuer_meta_format(const struct issuer_meta *m, char *buf, size_t cap,
     size_t *len, struct err *e)
 {
 	struct text t = { buf, cap, 0, 0 };
 	char a[2 * HASH_MAX_LEN + 1], b[2 * HASH_MAX_LEN + 1];
 
+	if (!value_ok(m->name) || !value_ok(m->subject) || !value_ok(m->signer_subject))
+		return err_set(e, "issuer metadata value with ';', '#', a control character "
+		    "or surrounding blanks");
 	text_add(&t, "# Written by ocsp-publisher; format in layout/TREE.md. Do not edit.\n");
 	text_add(&t, "[issuer]\nformat = %d\nname = %s\nsubject = %s\n", TREE_FORMAT,
 	    m->name, m->subject);
@@ -127,9 +144,8 @@ static int parse_hashes(const char *v, unsigned *out)
 			continue;
 		name[n] = '\0';
 		int alg = hash_from_name(name);
-		if (alg < 0)
-			return -1;
-		*out |= 1u << alg;
+		if (alg >= 0)	/* a hash a newer publisher knows: not for us */
+			*out |= 1u << alg;
 	}
 	return 0;
 }
@@ -171,13 +187,15 @@ static int meta_key(struct issuer_meta *m, const char *sec, const char *k, const
 		if (strcmp(k, "subject") == 0)
 			return copy_str(m->subject, sizeof(m->subject), v);
 		alg = hash_from_name(k);
-		if (alg < 0 || parse_hash_pair(v, alg, &m->hash[alg]) != 0)
+		if (alg < 0)
+			return 0;	/* a key a newer publisher added */
+		if (parse_hash_pair(v, alg, &m->hash[alg]) != 0)
 			return -1;
 		m->have_hash |= 1u << alg;
 		return 0;
 	}
 	if (strcmp(sec, "responses") != 0)
-		return -1;
+		return 0;	/* a section a newer publisher added */
 	if (strcmp(k, "hashes") == 0)
 		return parse_hashes(v, &m->presigned);
 	if (strcmp(k, "signer") == 0)
@@ -256,8 +274,10 @@ static int on_marker(void *user, const char *sec, const char *k, const char *v)
 	struct tree_marker *m = user;
 	uint64_t x;
 
-	if (strcmp(sec, "tree") != 0 || v == NULL)
+	if (v == NULL)
 		return 0;
+	if (strcmp(sec, "tree") != 0)
+		return 1;	/* a section a newer publisher added */
 	if (strcmp(k, "format") == 0)
 		return parse_u64(v, &x) == 0 && x == TREE_FORMAT && (m->format = (int)x);
 	if (strcmp(k, "generation") == 0)

@@ -180,10 +180,8 @@ int source_index_read(const char *path, struct status_list *out, struct err *e)
 		err_set(e, "%s: read error: %s", path, strerror(errno));
 		goto out;
 	}
-	if (status_list_sort(out, e) != 0) {
-		err_prefix(e, "%s", path);
+	if (status_list_sort(out, path, e) != 0)
 		goto out;
-	}
 	ret = 0;
 out:
 	free(line);

@@ -79,7 +79,7 @@ static int rec_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-int status_list_sort(struct status_list *l, struct err *e)
+int status_list_sort(struct status_list *l, const char *path, struct err *e)
 {
 	char name[SERIAL_NAME_MAX + 1];
 
@@ -88,8 +88,8 @@ int status_list_sort(struct status_list *l, struct err *e)
 	for (size_t i = 1; i < l->n; i++) {
 		if (serial_cmp(&l->v[i - 1].serial, &l->v[i].serial) == 0) {
 			serial_name(&l->v[i].serial, name);
-			return err_set(e, "line %u: serial %s already appears on line %u",
-			    l->v[i].line, name, l->v[i - 1].line);
+			return err_set(e, "%s:%u: serial %s already appears on line %u",
+			    path, l->v[i].line, name, l->v[i - 1].line);
 		}
 	}
 	return 0;

@@ -102,6 +102,9 @@ static int rec_valid(const uint8_t *p)
 
 	if (len == 0 || len > SERIAL_MAX || p[1] > CERT_UNKNOWN || p[3] > HOLD_REJECT)
 		return 0;
+	/* A CRLReason (7 is unassigned) or none: the builder encodes it as is. */
+	if (p[2] != REASON_NONE && (p[2] > REASON_AA_COMPROMISE || p[2] == 7))
+		return 0;
 	if (p[4] | p[5] | p[6] | p[7])
 		return 0;
 	for (size_t i = 0; i < (size_t)(SERIAL_MAX - len); i++)

@@ -19,12 +19,15 @@
 
 #include "ocsp/err.h"
 
-#define CONFIG_CA_NAME_MAX 63
+/* libinih keeps 49 characters of a section name and silently cuts the
+ * rest; "[ca " leaves 45 for the name, and longer sections are refused. */
+#define CONFIG_CA_NAME_MAX 45
+#define CONFIG_SECTION_MAX 48
 #define CONFIG_MAX_CAS 4096
 
 struct ca_conf {
 	char name[CONFIG_CA_NAME_MAX + 1];
-	unsigned line;		/* where its section starts, 0 on the command line */
+	unsigned line;		/* line of its section's first key, 0 on the command line */
 	char *issuer;		/* PEM issuer certificate */
 	char *signer;		/* PEM signer certificate (the CA itself or delegated) */
 	char *key;		/* PEM private key of the signer */

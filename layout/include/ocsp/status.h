@@ -73,8 +73,9 @@ void status_list_init(struct status_list *l);
 void status_list_fini(struct status_list *l);
 /* Returns a zeroed slot at the end, or NULL when out of memory. */
 struct status_rec *status_list_push(struct status_list *l);
-/* Sorts by serial; refuses duplicates with a message naming both lines. */
-int status_list_sort(struct status_list *l, struct err *e);
+/* Sorts by serial; refuses duplicates with a message naming path and
+ * both lines. */
+int status_list_sort(struct status_list *l, const char *path, struct err *e);
 /* Binary search in a sorted list; NULL when absent. */
 const struct status_rec *status_list_find(const struct status_list *l,
     const struct serial *s);
