@@ -7,7 +7,10 @@
  * A new publish is picked up without restart: the root marker is checked
  * every reload_interval, and a cached file is re-checked (one fstatat)
  * when it was last checked more than reload_interval ago. Replaced files
- * are atomic renames, so an old mapping stays a complete old response. */
+ * are atomic renames, so an old mapping stays a complete old response.
+ *
+ * Files must be replaced by rename (as the publisher and a plain rsync do),
+ * never rewritten in place: a file truncated under a mapping would fault. */
 #ifndef OCSP_TREE_READER_H
 #define OCSP_TREE_READER_H
 
@@ -20,8 +23,14 @@
 
 struct tree_reader_opts {
 	const char *root;
-	size_t cache_entries;		/* most responses kept mapped */
-	int64_t reload_interval;	/* seconds between change checks */
+	size_t cache_entries;		/* most responses kept mapped; capped
+					 * to half of vm.max_map_count */
+	int64_t reload_interval;	/* seconds between change checks (>= 1) */
+	/* Optional: told about problems in the tree that do not stop it
+	 * (an unreadable issuer.meta, a refused response file), once each
+	 * time the problem is found. Called from the looking-up thread. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
 };
 
 struct tree_reader;
@@ -53,7 +62,9 @@ enum tree_lookup {
 	TREE_BAD_FILE,		/* the file is not a valid response for the CertID */
 };
 
-/* Looks up one CertID at time now. On TREE_FOUND *out holds a reference. */
+/* Looks up one CertID at time now. On TREE_FOUND *out holds a reference.
+ * Thread-safe; a cached response costs no system call, except one
+ * fstatat per reload_interval to notice a replaced file. */
 enum tree_lookup tree_reader_lookup(struct tree_reader *t,
     const struct req_certid *id, int64_t now, const struct tree_response **out);
 void tree_response_release(struct tree_reader *t, const struct tree_response *r);
@@ -66,6 +77,7 @@ struct tree_reader_stats {
 	uint64_t generation;
 	size_t issuers;
 	size_t cached;
+	size_t capacity;	/* cache_entries after the vm.max_map_count cap */
 };
 void tree_reader_stats(struct tree_reader *t, struct tree_reader_stats *s);
 

@@ -1,0 +1,73 @@
+/* From an OCSP request to the bytes that answer it: the pre-signed
+ * response from the tree, or an OCSP error. Knows OCSP and the tree, not
+ * HTTP (http.c turns an answer into headers). */
+#ifndef LOOKUPD_ANSWER_H
+#define LOOKUPD_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocsp/err.h"
+#include "ocsp/request.h"
+#include "ocsp/response.h"
+#include "ocsp/tree_reader.h"
+
+struct answerer_opts {
+	const char *tree;
+	size_t cache_entries;
+	int64_t reload_interval;
+	size_t max_certs;		/* CertIDs in one request; more: malformedRequest */
+};
+
+struct answerer;
+
+/* Opens the tree (a missing or empty tree is not an error). */
+int answerer_new(const struct answerer_opts *o, struct answerer **out, struct err *e);
+void answerer_free(struct answerer *a);
+/* For the periodic refresh and the start-up log line. */
+struct tree_reader *answerer_tree(struct answerer *a);
+
+struct answer {
+	const uint8_t *der;		/* what the client receives */
+	size_t len;
+	/* Non-NULL: a pre-signed response with its derived HTTP metadata,
+	 * held until answer_release. NULL: der is an OCSP error. */
+	const struct tree_response *presigned;
+	enum response_error error;	/* when presigned is NULL */
+};
+
+/* Recently parsed requests: clients and caches send byte-identical
+ * requests for one certificate (no nonce, one CertID), and recognising
+ * them by their bytes (the POST body, or the raw GET path) saves the
+ * decoding, the largest cost of an answer. Only such requests are kept;
+ * anything else is always decoded. */
+#define ANSWER_MEMO_SLOTS 16
+#define ANSWER_MEMO_KEY_MAX 256
+
+/* Per-thread working storage of the answer functions, kept off the small
+ * worker stacks. Zero-initialise it; never share it between threads. */
+struct answer_scratch {
+	struct ocsp_request req;
+	uint8_t der[GET_PATH_MAX];		/* a GET request, decoded */
+	struct {
+		uint8_t kind;			/* 0: empty */
+		uint16_t len;
+		uint8_t key[ANSWER_MEMO_KEY_MAX];
+		struct req_certid id;
+	} memo[ANSWER_MEMO_SLOTS];
+};
+
+/* Answers der (a POST body: len bytes, untrusted, at most REQUEST_MAX_DER)
+ * at time now. Never fails: every outcome is an answer. */
+void answer_request(struct answerer *a, const uint8_t *der, size_t len, int64_t now,
+    struct answer_scratch *s, struct answer *out);
+
+/* Answers a GET (RFC 6960 A.1): path is the raw request path, still
+ * percent-encoded, prefix the configured path prefix. Returns -1, without
+ * an answer, when the path is no OCSP request at all (HTTP 404). */
+int answer_get(struct answerer *a, const char *path, size_t len, const char *prefix,
+    int64_t now, struct answer_scratch *s, struct answer *out);
+
+void answer_release(struct answerer *a, struct answer *ans);
+
+#endif

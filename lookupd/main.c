@@ -1,0 +1,336 @@
+/* ocsp-lookupd: answers OCSP requests from a tree of pre-signed responses. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ocsp/config.h"
+#include "ocsp/log.h"
+#include "ocsp/tree_reader.h"
+
+#include "answer.h"
+#include "http.h"
+
+#ifndef OCSP_VERSION
+#define OCSP_VERSION "0.1.0"
+#endif
+
+/* Exit codes (also in --help); 1 means what it means for the publisher. */
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
+
+static const char usage_text[] =
+"usage: ocsp-lookupd --config FILE [options]\n"
+"       ocsp-lookupd --tree DIR [--listen ADDR:PORT] [options]\n"
+"\n"
+"Answers OCSP requests (RFC 6960, RFC 5019/9919 GET and POST) from the tree of\n"
+"pre-signed responses that ocsp-publisher writes. Command-line settings override\n"
+"the [lookupd] section and the top-level 'tree' key of the configuration file.\n"
+"\n"
+"  -c, --config FILE       configuration file (INI; see --help-config)\n"
+"  -t, --tree DIR          the response tree (key 'tree')\n"
+"  -l, --listen LIST       ADDR:PORT[,ADDR:PORT...] (key 'listen', default\n"
+"                          127.0.0.1:8080; 0.0.0.0 for every IPv4 address; port 0\n"
+"                          picks a free port, logged at start). IPv6 ([::]:PORT)\n"
+"                          needs a civetweb built with IPv6; Debian's is not.\n"
+"  -p, --path-prefix PATH  URL path of the responder in the certificates' AIA,\n"
+"                          e.g. /ocsp (key 'path_prefix'); requests are also\n"
+"                          accepted directly under /\n"
+"  -T, --threads N         HTTP worker threads (key 'threads'); each open\n"
+"                          keep-alive connection holds one\n"
+"  -n, --check             check the configuration, print what is wrong, exit\n"
+"  -L, --log-level LEVEL   error, warning, info (default) or debug\n"
+"  -s, --syslog            log to syslog instead of stderr\n"
+"  -h, --help              this text\n"
+"      --help-config       every configuration key with its default\n"
+"  -V, --version           print the version\n"
+"\n"
+"HTTP: POST application/ocsp-request to / or PATH; GET /<base64 request> or\n"
+"PATH/<base64 request> (raw or percent-encoded); HEAD; GET /healthz answers\n"
+"\"ok\" for load balancers. Signals: TERM and INT stop, HUP re-reads the tree now.\n"
+"\n"
+"Exit status: 0 stopped cleanly or configuration ok; 1 bad command line or\n"
+"configuration; 2 could not start (bind, tree).\n";
+
+/* Flags that set a configuration key, so that a flag and a key can never
+ * mean different things. */
+static const struct flag_key {
+	int opt;
+	const char *section;
+	const char *key;
+} flag_keys[] = {
+	{ 't', "", "tree" },
+	{ 'l', "lookupd", "listen" },
+	{ 'p', "lookupd", "path_prefix" },
+	{ 'T', "lookupd", "threads" },
+};
+
+#define NFLAG_KEYS (sizeof(flag_keys) / sizeof(flag_keys[0]))
+#define OPT_HELP_CONFIG 1000
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "tree", required_argument, NULL, 't' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "path-prefix", required_argument, NULL, 'p' },
+	{ "threads", required_argument, NULL, 'T' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "log-level", required_argument, NULL, 'L' },
+	{ "syslog", no_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct setting {
+	const struct flag_key *k;
+	const char *value;
+};
+
+struct cli {
+	const char *config;
+	int check, use_syslog, help, help_config, version;
+	enum log_level level;
+	struct setting *set;	/* in command-line order */
+	size_t nset;
+};
+
+static int parse_level(const char *s, enum log_level *out)
+{
+	static const struct { const char *name; enum log_level level; } levels[] = {
+		{ "error", LOG_LVL_ERROR }, { "warning", LOG_LVL_WARN },
+		{ "warn", LOG_LVL_WARN }, { "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
+	};
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcmp(s, levels[i].name) == 0) {
+			*out = levels[i].level;
+			return 0;
+		}
+	return -1;
+}
+
+static const struct flag_key *flag_key_of(int opt)
+{
+	for (size_t i = 0; i < NFLAG_KEYS; i++)
+		if (flag_keys[i].opt == opt)
+			return &flag_keys[i];
+	return NULL;
+}
+
+static int parse_option(struct cli *cli, int opt, const char *arg)
+{
+	const struct flag_key *k = flag_key_of(opt);
+
+	if (k != NULL) {
+		cli->set[cli->nset].k = k;
+		cli->set[cli->nset++].value = arg;
+		return 0;
+	}
+	switch (opt) {
+	case 'c': cli->config = arg; return 0;
+	case 'n': cli->check = 1; return 0;
+	case 's': cli->use_syslog = 1; return 0;
+	case 'h': cli->help = 1; return 0;
+	case 'V': cli->version = 1; return 0;
+	case OPT_HELP_CONFIG: cli->help_config = 1; return 0;
+	case 'L':
+		if (parse_level(arg, &cli->level) == 0)
+			return 0;
+		fprintf(stderr, "ocsp-lookupd: --log-level: '%s' is not error, warning, info "
+		    "or debug\n", arg);
+		return -1;
+	default:
+		fprintf(stderr, "Try 'ocsp-lookupd --help'.\n");
+		return -1;
+	}
+}
+
+static int parse_args(int argc, char **argv, struct cli *cli)
+{
+	int opt;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->level = LOG_LVL_INFO;
+	cli->set = calloc((size_t)argc + 1, sizeof(*cli->set));
+	if (cli->set == NULL) {
+		fprintf(stderr, "ocsp-lookupd: out of memory\n");
+		return -1;
+	}
+	while ((opt = getopt_long(argc, argv, "c:t:l:p:T:nL:shV", long_options, NULL)) != -1)
+		if (parse_option(cli, opt, optarg) != 0)
+			return -1;
+	if (optind < argc) {
+		fprintf(stderr, "ocsp-lookupd: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* File first, then flags in order: a flag always wins over the file. */
+static int load_config(const struct cli *cli, struct config *c, struct err *e)
+{
+	if (config_init(c, e) != 0)
+		return -1;
+	if (cli->config != NULL && config_load(c, cli->config, e) != 0)
+		return -1;
+	for (size_t i = 0; i < cli->nset; i++) {
+		const struct setting *s = &cli->set[i];
+		if (config_set(c, s->k->section, s->k->key, s->value, e) != 0)
+			return err_prefix(e, "command line");
+	}
+	if (config_finish(c, CONFIG_LOOKUPD, e) != 0)
+		return -1;
+	if (c->tree == NULL || c->tree[0] == '\0')
+		return err_set(e, "no tree: set 'tree' in the configuration or use --tree DIR");
+	return 0;
+}
+
+static void http_opts_from(const struct config *c, struct http_opts *ho)
+{
+	ho->listen = c->listen;
+	ho->path_prefix = c->path_prefix;
+	ho->threads = c->http_threads;
+	ho->max_request_bytes = (size_t)c->max_request_bytes;
+	ho->max_age = c->max_age;
+}
+
+static void log_started(struct http_server *srv, struct answerer *a, const struct config *c)
+{
+	struct tree_reader_stats st;
+	char where[512];
+
+	http_describe(srv, where, sizeof(where));
+	tree_reader_stats(answerer_tree(a), &st);
+	log_info("listening on %s%s%s with %lld threads; tree %s: %zu issuers, generation "
+	    "%llu; cache of %zu responses", where, c->path_prefix[0] ? ", path prefix " : "",
+	    c->path_prefix, (long long)c->http_threads, c->tree, st.issuers,
+	    (unsigned long long)st.generation, st.capacity);
+	if (st.capacity < (size_t)c->cache_entries)
+		log_warn("cache_entries %lld capped to %zu by vm.max_map_count",
+		    (long long)c->cache_entries, st.capacity);
+	if (st.issuers == 0)
+		log_warn("no issuer in %s yet: every request is answered unauthorized until "
+		    "a publish arrives", c->tree);
+}
+
+/* The main thread waits for signals (blocked in every thread, so they
+ * arrive here) and re-checks the tree between them, so requests rarely
+ * pay for noticing a new generation. */
+static int wait_for_stop(struct answerer *a, int64_t interval)
+{
+	sigset_t set;
+	struct timespec ts = { (time_t)interval, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			return sig;
+		if (sig < 0 && errno != EAGAIN && errno != EINTR)
+			return 0;
+		tree_reader_refresh(answerer_tree(a), (int64_t)time(NULL));
+	}
+}
+
+static void block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Start-up order: the configuration is checked, then bind, then the tree,
+ * then serve. */
+static int serve(const struct config *c)
+{
+	struct answerer_opts ao = { c->tree, (size_t)c->cache_entries, c->reload_interval,
+	    (size_t)c->max_certs };
+	struct http_opts ho;
+	struct http_server *srv = NULL;
+	struct answerer *a = NULL;
+	struct err e;
+	int sig;
+
+	http_opts_from(c, &ho);
+	block_signals();
+	if (http_start(&ho, &srv, &e) != 0) {
+		log_error("%s", e.msg);
+		return EXIT_RUNTIME;
+	}
+	if (answerer_new(&ao, &a, &e) != 0) {
+		log_error("tree %s: %s", c->tree, e.msg);
+		http_stop(srv);
+		return EXIT_RUNTIME;
+	}
+	http_set_answerer(srv, a);
+	log_started(srv, a, c);
+	sig = wait_for_stop(a, c->reload_interval);
+	log_info("stopping (%s)", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+	    "signal wait failed");
+	http_stop(srv);
+	answerer_free(a);
+	return EXIT_OK;
+}
+
+static void print_line(const char *text, void *arg)
+{
+	fprintf(arg, "%s\n", text);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	struct config c;
+	struct err e;
+	int rc = EXIT_USAGE;
+
+	memset(&c, 0, sizeof(c));
+	if (parse_args(argc, argv, &cli) != 0)
+		goto out;
+	rc = EXIT_OK;
+	if (cli.help || cli.version || cli.help_config) {
+		if (cli.help)
+			fputs(usage_text, stdout);
+		if (cli.help_config)
+			config_describe(print_line, stdout);
+		if (cli.version)
+			printf("ocsp-lookupd %s\n", OCSP_VERSION);
+		goto out;
+	}
+	log_init("ocsp-lookupd", cli.use_syslog, cli.level);
+	rc = EXIT_USAGE;
+	if (load_config(&cli, &c, &e) != 0) {
+		fprintf(stderr, "ocsp-lookupd: %s\n", e.msg);
+		goto out;
+	}
+	struct http_opts ho;
+	http_opts_from(&c, &ho);
+	if (http_check(&ho, &e) != 0) {
+		fprintf(stderr, "ocsp-lookupd: %s%s%s\n", c.path ? c.path : "", c.path ? ": " : "",
+		    e.msg);
+		goto out;
+	}
+	if (cli.check) {
+		printf("ocsp-lookupd: configuration ok\n");
+		rc = EXIT_OK;
+		goto out;
+	}
+	rc = serve(&c);
+out:
+	config_fini(&c);
+	free(cli.set);
+	return rc;
+}
