@@ -76,6 +76,8 @@ bench_tree() {
 start_nginx() {
 	local root=$1
 	NGINX_PORT=$(free_port)
+	# nginx workers run as www-data: let them into the (mktemp 0700) work dir.
+	chmod 755 "$WORK"
 	mkdir -p "$WORK/nginx/logs"
 	cat > "$WORK/nginx/nginx.conf" <<NG
 worker_processes 1;
