@@ -114,3 +114,27 @@ out:
 	OCSP_REQUEST_free(req);
 	return ret;
 }
+
+int request_verify(const uint8_t *der, size_t len, X509_STORE *store, struct err *e)
+{
+	const unsigned char *p = der;
+	OCSP_REQUEST *req;
+	int ok = 0;
+
+	if (len == 0 || len > REQUEST_MAX_DER)
+		return err_set(e, "request of %zu bytes", len), 0;
+	req = d2i_OCSP_REQUEST(NULL, &p, (long)len);
+	if (req == NULL) {
+		ERR_clear_error();
+		return err_set(e, "not a DER OCSP request"), 0;
+	}
+	if (!OCSP_request_is_signed(req))
+		err_set(e, "the request is not signed");
+	else if (OCSP_request_verify(req, NULL, store, 0) == 1)
+		ok = 1;
+	else
+		err_ssl(e, "the request's signature does not verify with a trusted requestor");
+	ERR_clear_error();
+	OCSP_REQUEST_free(req);
+	return ok;
+}

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/x509_vfy.h>
+
 #include "ocsp/certid.h"
 #include "ocsp/err.h"
 #include "ocsp/response.h"
@@ -49,6 +51,12 @@ enum request_status {
  * enum request_status; e explains any failure. */
 int request_parse(const uint8_t *der, size_t len, size_t max_certs,
     struct ocsp_request *r, struct err *e);
+
+/* Checks a signed request (RFC 6960 4.1.2): its signature with the
+ * requestor certificate it carries, and that certificate's chain against
+ * store (trusted requestors or their CAs). Returns 1 when it verifies,
+ * 0 when the request is unsigned or does not verify (e says why). */
+int request_verify(const uint8_t *der, size_t len, X509_STORE *store, struct err *e);
 
 /* GET requests (RFC 6960 A.1, RFC 9919): the path is a base64 DER request,
  * possibly after a path prefix. */
