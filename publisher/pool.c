@@ -33,17 +33,6 @@ struct worker {
 	pthread_t thread;
 };
 
-void pub_times(const struct ca_conf *conf, const struct status_rec *r,
-    int64_t now, int64_t *this_update, int64_t *next_update)
-{
-	*this_update = now - conf->backdate;
-	*next_update = *this_update + conf->validity;
-	/* Not past the certificate's own expiry (some clients check), unless
-	 * it has expired or nearly: then the response outlives it anyway. */
-	if (r->not_after > now + 3600 && r->not_after < *next_update)
-		*next_update = r->not_after;
-}
-
 static void record_error(struct pub_ca *p, const char *msg)
 {
 	atomic_fetch_add(&p->errors, 1);
@@ -65,7 +54,7 @@ static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
 	size_t len;
 	int64_t now = (int64_t)time(NULL), tu, nu;
 
-	pub_times(p->conf, r, now, &tu, &nu);
+	response_times(p->conf->validity, p->conf->backdate, r, now, &tu, &nu);
 	serial_name(&r->serial, name);
 	s.serial = &r->serial;
 	s.st = r;

@@ -63,10 +63,6 @@ int pool_run(struct pub_ca *cas, size_t ncas, struct sink *sink,
 /* Opens the issuer directory and one per extra CertID hash ("sha256/"). */
 int pub_ca_open_dirs(struct pub_ca *p, struct sink *sink, struct err *e);
 
-/* Computes thisUpdate/nextUpdate for a record signed at now. */
-void pub_times(const struct ca_conf *conf, const struct status_rec *r,
-    int64_t now, int64_t *this_update, int64_t *next_update);
-
 /* Commits a CA after signing: removals, status index, issuer metadata. */
 int publish_commit_ca(struct pub_ca *p, struct sink *sink, uint64_t generation,
     int64_t now, struct err *e);

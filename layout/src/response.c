@@ -177,6 +177,15 @@ int response_build(const struct ca *ca, struct signer_ctx *sc,
 	return 0;
 }
 
+void response_times(int64_t validity, int64_t backdate, const struct status_rec *r,
+    int64_t now, int64_t *this_update, int64_t *next_update)
+{
+	*this_update = now - backdate;
+	*next_update = *this_update + validity;
+	if (r->not_after > now + 3600 && r->not_after < *next_update)
+		*next_update = r->not_after;
+}
+
 const uint8_t *response_error_der(enum response_error status, size_t *len)
 {
 	static const uint8_t der[][5] = {
