@@ -9,6 +9,8 @@
 #include "ocsp/log.h"
 #include "ocsp/serial.h"
 
+#include "online_cache.h"
+
 /* A few warnings of a kind per WARN_EVERY seconds: a stale tree or a
  * broken file is hit by every request for it, and the log must stay
  * readable. Problems in the tree are each found once per file, so a few
@@ -26,20 +28,12 @@ struct ratelimit {
 };
 
 struct answerer {
-	struct tree_reader *tree;
+	struct tree_reader *tree;	/* NULL: no tree (online only) */
+	struct online *online;		/* the configured CAs */
+	struct online_cache *cache;	/* online answers without nonce */
 	size_t max_certs;
 	struct ratelimit stale_warn;
 	struct ratelimit tree_warn;
-};
-
-/* Why the tree could not answer: what the online signer will look at. */
-enum no_tree {
-	NO_TREE_SEVERAL,	/* more than one CertID */
-	NO_TREE_ISSUER,
-	NO_TREE_HASH,
-	NO_TREE_SERIAL,
-	NO_TREE_STALE,
-	NO_TREE_BAD_FILE,
 };
 
 static void ratelimit_init(struct ratelimit *rl, unsigned burst)
@@ -110,10 +104,12 @@ int answerer_new(const struct answerer_opts *o, struct answerer **out, struct er
 	a->max_certs = o->max_certs;
 	ratelimit_init(&a->stale_warn, STALE_BURST);
 	ratelimit_init(&a->tree_warn, TREE_BURST);
-	if (tree_reader_open(&to, &a->tree, e) != 0) {
-		free(a);
+	if ((o->tree != NULL && tree_reader_open(&to, &a->tree, e) != 0) ||
+	    online_new(o->config, o->tree, &a->online, e) != 0) {
+		answerer_free(a);
 		return -1;
 	}
+	a->cache = online_cache_new(o->online_cache_entries);
 	*out = a;
 	return 0;
 }
@@ -123,6 +119,8 @@ void answerer_free(struct answerer *a)
 	if (a == NULL)
 		return;
 	tree_reader_close(a->tree);
+	online_cache_free(a->cache);
+	online_free(a->online);
 	pthread_mutex_destroy(&a->stale_warn.lock);
 	pthread_mutex_destroy(&a->tree_warn.lock);
 	free(a);
@@ -133,9 +131,17 @@ struct tree_reader *answerer_tree(struct answerer *a)
 	return a->tree;
 }
 
+void answerer_refresh(struct answerer *a, int64_t now)
+{
+	if (a->tree != NULL)
+		tree_reader_refresh(a->tree, now);
+	online_refresh(a->online);
+}
+
 static void answer_error(struct answer *out, enum response_error status)
 {
-	out->presigned = NULL;
+	memset(out, 0, sizeof(*out));
+	out->kind = ANSWER_ERROR;
 	out->error = status;
 	out->der = response_error_der(status, &out->len);
 }
@@ -159,22 +165,19 @@ static void warn_stale(struct answerer *a, const struct req_certid *id, int64_t 
 	    hash_name(id->alg), key, held_back(more, sizeof(more), skipped));
 }
 
-/* Where the tree cannot answer. Online signing (a later issue) belongs
- * here: with a signer for the issuer and its status index it will sign
- * what the tree lacks. Until then: unauthorized for what this responder
- * has nothing for (RFC 6960 2.3), tryLater for an expired pre-signed
- * response (it is being refreshed), internalError for a broken file.
- * id is the request's only CertID, NULL when it has several. */
-static void answer_without_tree(struct answerer *a, const struct req_certid *id,
-    enum no_tree why, int64_t now, struct answer *out)
+/* Offline answers for what the tree cannot answer and no key online can
+ * sign: unauthorized for what this responder has nothing for (RFC 6960
+ * 2.3), tryLater for an expired pre-signed response (it is being
+ * refreshed), internalError for a broken file (the tree reader warned). */
+static void answer_offline(struct answerer *a, const struct req_certid *id,
+    enum tree_lookup r, int64_t now, struct answer *out)
 {
-	switch (why) {
-	case NO_TREE_STALE:
+	switch (r) {
+	case TREE_STALE:
 		warn_stale(a, id, now);
 		answer_error(out, RESPONSE_TRY_LATER);
 		return;
-	case NO_TREE_BAD_FILE:
-		/* The tree reader warned when it refused the file. */
+	case TREE_BAD_FILE:
 		answer_error(out, RESPONSE_INTERNAL_ERROR);
 		return;
 	default:
@@ -183,15 +186,13 @@ static void answer_without_tree(struct answerer *a, const struct req_certid *id,
 	}
 }
 
-static enum no_tree no_tree_reason(enum tree_lookup r)
+static void answer_cacheable(struct answer *out, const struct tree_response *meta)
 {
-	switch (r) {
-	case TREE_NO_ISSUER: return NO_TREE_ISSUER;
-	case TREE_NO_HASH: return NO_TREE_HASH;
-	case TREE_STALE: return NO_TREE_STALE;
-	case TREE_BAD_FILE: return NO_TREE_BAD_FILE;
-	default: return NO_TREE_SERIAL;
-	}
+	memset(out, 0, sizeof(*out));
+	out->kind = ANSWER_CACHEABLE;
+	out->der = meta->der;
+	out->len = meta->len;
+	out->meta = meta;
 }
 
 enum memo_kind { MEMO_EMPTY, MEMO_DER, MEMO_GET_PATH };
@@ -233,12 +234,12 @@ static void memo_put(struct answer_scratch *s, enum memo_kind kind, const void *
 	s->memo[slot].id = *id;
 }
 
-/* Parses der. Returns its only CertID, or NULL with *out filled when the
- * request is answered already (malformed, several CertIDs). *memo says
- * whether the request may be recognised by its bytes next time: a nonce
- * or a signature is for whoever answers online to look at. */
-static const struct req_certid *request_certid(struct answerer *a, const uint8_t *der,
-    size_t len, int64_t now, struct answer_scratch *s, struct answer *out, int *memo)
+/* Parses der into s->req. Returns 0, or -1 with *out filled when the
+ * request is malformed. *memo says whether the request may be recognised
+ * by its bytes next time: a nonce or a signature is for whoever answers
+ * online to look at, and several CertIDs never go there. */
+static int request_decode(struct answerer *a, const uint8_t *der, size_t len,
+    struct answer_scratch *s, struct answer *out, int *memo)
 {
 	struct ocsp_request *req = &s->req;
 	struct err e;
@@ -249,33 +250,141 @@ static const struct req_certid *request_certid(struct answerer *a, const uint8_t
 	if (pr != REQUEST_OK) {
 		log_debug("malformed request: %s", e.msg);
 		answer_error(out, RESPONSE_MALFORMED);
-		return NULL;
+		return -1;
 	}
-	/* A pre-signed file holds exactly one SingleResponse. */
-	if (req->n != 1) {
-		answer_without_tree(a, NULL, NO_TREE_SEVERAL, now, out);
-		return NULL;
-	}
-	*memo = !req->has_nonce && !req->is_signed;
-	return &req->id[0];
+	*memo = req->n == 1 && !req->has_nonce && !req->is_signed;
+	return 0;
 }
 
-/* A nonce does not stop the pre-signed answer: the client decides whether
- * it insists on one. */
-static void answer_certid(struct answerer *a, const struct req_certid *id, int64_t now,
-    struct answer *out)
+/* A remembered request is one CertID, no nonce, no signature. */
+static void request_from_memo(struct answer_scratch *s, const struct req_certid *id)
 {
-	const struct tree_response *resp = NULL;
-	enum tree_lookup r = tree_reader_lookup(a->tree, id, now, &resp);
+	s->req.n = 1;
+	s->req.id[0] = *id;
+	s->req.has_nonce = 0;
+	s->req.nonce_len = 0;
+	s->req.is_signed = 0;
+}
 
-	if (r != TREE_FOUND) {
-		answer_without_tree(a, id, no_tree_reason(r), now, out);
+/* The one CA every CertID of req names, or NULL (several CAs or none). */
+static const struct online_ca *request_ca(struct answerer *a, const struct ocsp_request *req)
+{
+	const struct online_ca *oc = online_find(a->online, &req->id[0]);
+
+	for (size_t i = 1; oc != NULL && i < req->n; i++)
+		if (online_find(a->online, &req->id[i]) != oc)
+			return NULL;
+	return oc;
+}
+
+/* sig_required (RFC 6960 4.2.2.3): an unsigned request gets sigRequired,
+ * one whose signature does not verify with a trusted requestor gets
+ * unauthorized. der is NULL for a remembered (so unsigned) request. */
+static int signature_refused(const struct online_ca *oc, const struct ocsp_request *req,
+    const uint8_t *der, size_t len, struct answer *out)
+{
+	struct err e;
+
+	if (oc == NULL || !oc->conf->sig_required)
+		return 0;
+	if (!req->is_signed || der == NULL) {
+		answer_error(out, RESPONSE_SIG_REQUIRED);
+		return 1;
+	}
+	if (request_verify(der, len, oc->requestors, &e))
+		return 0;
+	log_debug("ca %s: %s", oc->conf->name, e.msg);
+	answer_error(out, RESPONSE_UNAUTHORIZED);
+	return 1;
+}
+
+/* Signs (or takes from the cache) an answer for req, whose CertIDs all
+ * name oc, a CA with its key online. */
+static void answer_online(struct answerer *a, const struct online_ca *oc,
+    struct answer_scratch *s, int64_t now, struct answer *out)
+{
+	const struct ocsp_request *req = &s->req;
+	uint64_t epoch = oc->view ? status_view_epoch(oc->view) : 0;
+	const struct tree_response *hit;
+	struct online_answer on;
+	struct err e;
+
+	if (!req->has_nonce && (hit = online_cache_get(a->cache, req, epoch, now)) != NULL) {
+		answer_cacheable(out, hit);
+		out->online_ref = hit;
 		return;
 	}
-	out->presigned = resp;
-	out->der = resp->der;
-	out->len = resp->len;
-	out->error = 0;
+	switch (online_sign(oc, req, now, &s->online, &on)) {
+	case ONLINE_UNAUTHORIZED:
+		answer_error(out, RESPONSE_UNAUTHORIZED);
+		return;
+	case ONLINE_TRY_LATER:
+		answer_error(out, RESPONSE_TRY_LATER);
+		return;
+	case ONLINE_ERROR:
+		answer_error(out, RESPONSE_INTERNAL_ERROR);
+		return;
+	case ONLINE_SIGNED:
+		break;
+	}
+	if (req->has_nonce) {
+		memset(out, 0, sizeof(*out));
+		out->kind = ANSWER_NO_STORE;
+		out->der = on.der;
+		out->len = on.len;
+		return;
+	}
+	hit = online_cache_put(a->cache, req, on.epoch, on.der, on.len, on.this_update,
+	    on.next_update, on.refresh_at);
+	if (hit != NULL) {
+		answer_cacheable(out, hit);
+		out->online_ref = hit;
+		return;
+	}
+	/* No cache: the same headers, from the worker's own copy. */
+	s->local.der = on.der;
+	s->local.len = on.len;
+	if (tree_response_describe(&s->local, on.this_update, on.next_update, &e) != 0) {
+		answer_error(out, RESPONSE_INTERNAL_ERROR);
+		return;
+	}
+	answer_cacheable(out, &s->local);
+}
+
+/* The decision, once the request is decoded into s->req:
+ * - one CertID, and no nonce for a CA whose key is online: the tree first;
+ * - what the tree cannot answer, a nonce, several CertIDs: signed online
+ *   when the CA's key is online;
+ * - otherwise the offline answer. Without a key online a nonce request
+ *   gets the pre-signed response; the client decides whether it insists. */
+static void answer_decoded(struct answerer *a, struct answer_scratch *s,
+    const uint8_t *der, size_t len, int64_t now, struct answer *out)
+{
+	const struct ocsp_request *req = &s->req;
+	const struct online_ca *oc = request_ca(a, req);
+	int key = oc != NULL && oc->ca->signer != NULL;
+	enum tree_lookup r = TREE_NO_ISSUER;
+	const struct tree_response *resp = NULL;
+
+	if (signature_refused(oc, req, der, len, out))
+		return;
+	if (req->n == 1 && !(req->has_nonce && key)) {
+		if (a->tree != NULL)
+			r = tree_reader_lookup(a->tree, &req->id[0], now, &resp);
+		if (r == TREE_FOUND) {
+			answer_cacheable(out, resp);
+			out->tree_ref = resp;
+			return;
+		}
+	}
+	if (key) {
+		answer_online(a, oc, s, now, out);
+		return;
+	}
+	if (req->n == 1)
+		answer_offline(a, &req->id[0], r, now, out);
+	else
+		answer_error(out, RESPONSE_UNAUTHORIZED);
 }
 
 void answer_request(struct answerer *a, const uint8_t *der, size_t len, int64_t now,
@@ -284,24 +393,28 @@ void answer_request(struct answerer *a, const uint8_t *der, size_t len, int64_t 
 	const struct req_certid *id = memo_find(s, MEMO_DER, der, len);
 	int memo;
 
-	if (id == NULL) {
-		id = request_certid(a, der, len, now, s, out, &memo);
-		if (id == NULL)
+	if (id != NULL) {
+		request_from_memo(s, id);
+	} else {
+		if (request_decode(a, der, len, s, out, &memo) != 0)
 			return;
 		if (memo)
-			memo_put(s, MEMO_DER, der, len, id);
+			memo_put(s, MEMO_DER, der, len, &s->req.id[0]);
 	}
-	answer_certid(a, id, now, out);
+	answer_decoded(a, s, der, len, now, out);
 }
 
 int answer_get(struct answerer *a, const char *path, size_t len, const char *prefix,
     int64_t now, struct answer_scratch *s, struct answer *out)
 {
 	const struct req_certid *id = memo_find(s, MEMO_GET_PATH, path, len);
+	const uint8_t *der = NULL;
 	size_t n = 0;
 	int g, memo;
 
-	if (id == NULL) {
+	if (id != NULL) {
+		request_from_memo(s, id);
+	} else {
 		g = get_path_decode(path, len, prefix, s->der, sizeof(s->der), &n);
 		if (g == GET_PATH_NOT_REQUEST)
 			return -1;
@@ -309,21 +422,26 @@ int answer_get(struct answerer *a, const char *path, size_t len, const char *pre
 			answer_malformed(out);
 			return 0;
 		}
-		id = request_certid(a, s->der, n, now, s, out, &memo);
-		if (id == NULL)
+		if (request_decode(a, s->der, n, s, out, &memo) != 0)
 			return 0;
 		if (memo)
-			memo_put(s, MEMO_GET_PATH, path, len, id);
+			memo_put(s, MEMO_GET_PATH, path, len, &s->req.id[0]);
+		der = s->der;
 	}
-	answer_certid(a, id, now, out);
+	answer_decoded(a, s, der, n, now, out);
 	return 0;
 }
 
 void answer_release(struct answerer *a, struct answer *ans)
 {
-	if (ans->presigned != NULL)
-		tree_response_release(a->tree, ans->presigned);
-	ans->presigned = NULL;
-	ans->der = NULL;
-	ans->len = 0;
+	if (ans->tree_ref != NULL)
+		tree_response_release(a->tree, ans->tree_ref);
+	if (ans->online_ref != NULL)
+		online_cache_release(a->cache, ans->online_ref);
+	memset(ans, 0, sizeof(*ans));
+}
+
+void answer_scratch_fini(struct answer_scratch *s)
+{
+	online_worker_fini(&s->online);
 }

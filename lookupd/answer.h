@@ -1,6 +1,7 @@
 /* From an OCSP request to the bytes that answer it: the pre-signed
- * response from the tree, or an OCSP error. Knows OCSP and the tree, not
- * HTTP (http.c turns an answer into headers). */
+ * response from the tree, an answer signed online (online.h), or an OCSP
+ * error. Knows OCSP, the tree and the signers, not HTTP (http.c turns an
+ * answer into headers). */
 #ifndef LOOKUPD_ANSWER_H
 #define LOOKUPD_ANSWER_H
 
@@ -12,11 +13,15 @@
 #include "ocsp/response.h"
 #include "ocsp/tree_reader.h"
 
+#include "online.h"
+
 struct answerer_opts {
-	const char *tree;
+	const char *tree;		/* NULL: online only */
 	size_t cache_entries;
 	int64_t reload_interval;
 	size_t max_certs;		/* CertIDs in one request; more: malformedRequest */
+	size_t online_cache_entries;
+	const struct config *config;	/* its [ca] sections, for online answers */
 };
 
 struct answerer;
@@ -24,16 +29,26 @@ struct answerer;
 /* Opens the tree (a missing or empty tree is not an error). */
 int answerer_new(const struct answerer_opts *o, struct answerer **out, struct err *e);
 void answerer_free(struct answerer *a);
-/* For the periodic refresh and the start-up log line. */
+/* For the start-up log line (NULL without a tree). */
 struct tree_reader *answerer_tree(struct answerer *a);
+/* Picks up a new tree generation and replaced status files. */
+void answerer_refresh(struct answerer *a, int64_t now);
+
+enum answer_kind {
+	ANSWER_ERROR,		/* an unsuccessful OCSP response: never cached */
+	ANSWER_CACHEABLE,	/* meta holds the caching headers */
+	ANSWER_NO_STORE,	/* signed for this request (a nonce): never cached */
+};
 
 struct answer {
+	enum answer_kind kind;
 	const uint8_t *der;		/* what the client receives */
 	size_t len;
-	/* Non-NULL: a pre-signed response with its derived HTTP metadata,
-	 * held until answer_release. NULL: der is an OCSP error. */
-	const struct tree_response *presigned;
-	enum response_error error;	/* when presigned is NULL */
+	const struct tree_response *meta;	/* ANSWER_CACHEABLE */
+	enum response_error error;	/* ANSWER_ERROR */
+	/* References held until answer_release. */
+	const struct tree_response *tree_ref;
+	const struct tree_response *online_ref;
 };
 
 /* Recently parsed requests: clients and caches send byte-identical
@@ -48,6 +63,8 @@ struct answer {
  * worker stacks. Zero-initialise it; never share it between threads. */
 struct answer_scratch {
 	struct ocsp_request req;
+	struct online_worker online;
+	struct tree_response local;		/* an uncached online answer */
 	uint8_t der[GET_PATH_MAX];		/* a GET request, decoded */
 	struct {
 		uint8_t kind;			/* 0: empty */
@@ -69,5 +86,8 @@ int answer_get(struct answerer *a, const char *path, size_t len, const char *pre
     int64_t now, struct answer_scratch *s, struct answer *out);
 
 void answer_release(struct answerer *a, struct answer *ans);
+
+/* Frees what a thread's scratch acquired (signing contexts). */
+void answer_scratch_fini(struct answer_scratch *s);
 
 #endif

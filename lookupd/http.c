@@ -312,6 +312,19 @@ static int send_ocsp_error(const struct reply_ctx *rc, const struct answer *ans)
 	return 200;
 }
 
+/* An answer signed for one request (it echoes its nonce): no shared
+ * cache may keep it, and a conditional request cannot match it. */
+static int send_no_store(const struct reply_ctx *rc, const struct answer *ans)
+{
+	struct hbuf h;
+
+	h_begin(&h, rc->w, "200 OK", rc->now);
+	H_LIT(&h, "Content-Type: " OCSP_RESPONSE_TYPE "\r\nCache-Control: no-store\r\n");
+	h_length(&h, ans->len);
+	h_send(rc->conn, &h, rc->keep_alive, ans->der, rc->head ? 0 : ans->len);
+	return 200;
+}
+
 /* RFC 5019 section 6 / RFC 9919: freshness never past nextUpdate. */
 static void h_caching(struct hbuf *h, const struct tree_response *r, int64_t now,
     int64_t max_age)
@@ -486,11 +499,18 @@ static int send_answer(const struct reply_ctx *rc, struct http_server *s,
 {
 	int code;
 
-	if (ans->presigned == NULL)
+	switch (ans->kind) {
+	case ANSWER_CACHEABLE:
+		code = send_presigned(rc, ans->meta, is_get && is_not_modified(h, ans->meta),
+		    s->max_age);
+		break;
+	case ANSWER_NO_STORE:
+		code = send_no_store(rc, ans);
+		break;
+	default:
 		code = send_ocsp_error(rc, ans);
-	else
-		code = send_presigned(rc, ans->presigned,
-		    is_get && is_not_modified(h, ans->presigned), s->max_age);
+		break;
+	}
 	answer_release(a, ans);
 	return code;
 }
@@ -601,7 +621,11 @@ static void *on_thread_start(const struct mg_context *ctx, int type)
 
 static void on_thread_exit(const struct mg_context *ctx, int type, void *p)
 {
-	free(p);
+	struct worker *w = p;
+
+	if (w != NULL)
+		answer_scratch_fini(&w->scratch);
+	free(w);
 }
 
 /* civetweb's messages about a client connection can quote what the

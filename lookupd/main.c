@@ -1,4 +1,5 @@
-/* ocsp-lookupd: answers OCSP requests from a tree of pre-signed responses. */
+/* ocsp-lookupd: answers OCSP requests from a tree of pre-signed responses,
+ * and signs online what the tree cannot answer when a CA's key is given. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -25,10 +26,15 @@ enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
 static const char usage_text[] =
 "usage: ocsp-lookupd --config FILE [options]\n"
 "       ocsp-lookupd --tree DIR [--listen ADDR:PORT] [options]\n"
+"       ocsp-lookupd [--tree DIR] --issuer CA.pem --signer SIGNER.pem --key KEY.pem\n"
+"                    [--index index.txt] [--listen ADDR:PORT] [options]\n"
 "\n"
 "Answers OCSP requests (RFC 6960, RFC 5019/9919 GET and POST) from the tree of\n"
-"pre-signed responses that ocsp-publisher writes. Command-line settings override\n"
-"the [lookupd] section and the top-level 'tree' key of the configuration file.\n"
+"pre-signed responses that ocsp-publisher writes. With a CA's key it also signs\n"
+"online what the tree cannot answer: nonces, SHA-256/384/512 CertIDs that were\n"
+"not pre-signed, several certificates in one request, serials nobody\n"
+"pre-signed; with a key and an index but no tree it answers entirely online.\n"
+"Command-line settings override the configuration file.\n"
 "\n"
 "  -c, --config FILE       configuration file (INI; see --help-config)\n"
 "  -t, --tree DIR          the response tree (key 'tree')\n"
@@ -41,6 +47,12 @@ static const char usage_text[] =
 "                          accepted directly under /\n"
 "  -T, --threads N         HTTP worker threads (key 'threads'); each open\n"
 "                          keep-alive connection holds one\n"
+"      --issuer FILE       one CA on the command line ([ca default]): its\n"
+"      --signer FILE       certificate, the signer certificate and key for\n"
+"      --key FILE          online answers (the CA or a delegated responder),\n"
+"      --index FILE        and its openssl ca index when there is no tree\n"
+"      --unknown POLICY    never-issued serials: unknown (default), revoked\n"
+"                          (RFC 6960 extended revoked) or unauthorized\n"
 "  -n, --check             check the configuration, print what is wrong, exit\n"
 "  -L, --log-level LEVEL   error, warning, info (default) or debug\n"
 "  -s, --syslog            log to syslog instead of stderr\n"
@@ -55,6 +67,8 @@ static const char usage_text[] =
 "Exit status: 0 stopped cleanly or configuration ok; 1 bad command line or\n"
 "configuration; 2 could not start (bind, tree).\n";
 
+enum { OPT_HELP_CONFIG = 1000, OPT_ISSUER, OPT_SIGNER, OPT_KEY, OPT_INDEX, OPT_UNKNOWN };
+
 /* Flags that set a configuration key, so that a flag and a key can never
  * mean different things. */
 static const struct flag_key {
@@ -66,10 +80,14 @@ static const struct flag_key {
 	{ 'l', "lookupd", "listen" },
 	{ 'p', "lookupd", "path_prefix" },
 	{ 'T', "lookupd", "threads" },
+	{ OPT_ISSUER, "ca default", "issuer" },
+	{ OPT_SIGNER, "ca default", "signer" },
+	{ OPT_KEY, "ca default", "key" },
+	{ OPT_INDEX, "ca default", "index" },
+	{ OPT_UNKNOWN, "ca default", "unknown" },
 };
 
 #define NFLAG_KEYS (sizeof(flag_keys) / sizeof(flag_keys[0]))
-#define OPT_HELP_CONFIG 1000
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -83,6 +101,11 @@ static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
 	{ "version", no_argument, NULL, 'V' },
+	{ "issuer", required_argument, NULL, OPT_ISSUER },
+	{ "signer", required_argument, NULL, OPT_SIGNER },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "index", required_argument, NULL, OPT_INDEX },
+	{ "unknown", required_argument, NULL, OPT_UNKNOWN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -185,8 +208,9 @@ static int load_config(const struct cli *cli, struct config *c, struct err *e)
 	}
 	if (config_finish(c, CONFIG_LOOKUPD, e) != 0)
 		return -1;
-	if (c->tree == NULL || c->tree[0] == '\0')
-		return err_set(e, "no tree: set 'tree' in the configuration or use --tree DIR");
+	if ((c->tree == NULL || c->tree[0] == '\0') && c->ncas == 0)
+		return err_set(e, "nothing to answer from: give a tree ('tree', --tree DIR) "
+		    "or a CA ([ca NAME], --issuer/--signer/--key/--index)");
 	return 0;
 }
 
@@ -205,6 +229,12 @@ static void log_started(struct http_server *srv, struct answerer *a, const struc
 	char where[512];
 
 	http_describe(srv, where, sizeof(where));
+	if (answerer_tree(a) == NULL) {
+		log_info("listening on %s%s%s with %lld threads; no tree: online answers only",
+		    where, c->path_prefix[0] ? ", path prefix " : "", c->path_prefix,
+		    (long long)c->http_threads);
+		return;
+	}
 	tree_reader_stats(answerer_tree(a), &st);
 	log_info("listening on %s%s%s with %lld threads; tree %s: %zu issuers, generation "
 	    "%llu; cache of %zu responses", where, c->path_prefix[0] ? ", path prefix " : "",
@@ -213,7 +243,7 @@ static void log_started(struct http_server *srv, struct answerer *a, const struc
 	if (st.capacity < (size_t)c->cache_entries)
 		log_warn("cache_entries %lld capped to %zu by vm.max_map_count",
 		    (long long)c->cache_entries, st.capacity);
-	if (st.issuers == 0)
+	if (st.issuers == 0 && c->ncas == 0)
 		log_warn("no issuer in %s yet: every request is answered unauthorized until "
 		    "a publish arrives", c->tree);
 }
@@ -236,7 +266,7 @@ static int wait_for_stop(struct answerer *a, int64_t interval)
 			return sig;
 		if (sig < 0 && errno != EAGAIN && errno != EINTR)
 			return 0;
-		tree_reader_refresh(answerer_tree(a), (int64_t)time(NULL));
+		answerer_refresh(a, (int64_t)time(NULL));
 	}
 }
 
@@ -256,8 +286,9 @@ static void block_signals(void)
  * then serve. */
 static int serve(const struct config *c)
 {
-	struct answerer_opts ao = { c->tree, (size_t)c->cache_entries, c->reload_interval,
-	    (size_t)c->max_certs };
+	struct answerer_opts ao = { c->tree && c->tree[0] ? c->tree : NULL,
+	    (size_t)c->cache_entries, c->reload_interval, (size_t)c->max_certs,
+	    (size_t)c->online_cache_entries, c };
 	struct http_opts ho;
 	struct http_server *srv = NULL;
 	struct answerer *a = NULL;
@@ -271,7 +302,7 @@ static int serve(const struct config *c)
 		return EXIT_RUNTIME;
 	}
 	if (answerer_new(&ao, &a, &e) != 0) {
-		log_error("tree %s: %s", c->tree, e.msg);
+		log_error("%s", e.msg);
 		http_stop(srv);
 		return EXIT_RUNTIME;
 	}

@@ -410,6 +410,12 @@ static int finish_ca(const struct config *c, struct ca_conf *ca,
 				    ca->name, required[i]);
 		}
 	}
+	if ((ca->signer == NULL) != (ca->key == NULL))
+		return err_set(e, "%s:%u: [ca %s] needs both 'signer' and 'key', or neither",
+		    where, ca->line, ca->name);
+	if (ca->sig_required && ca->requestors == NULL)
+		return err_set(e, "%s:%u: [ca %s] sig_required needs 'requestors' (the "
+		    "certificates trusted to sign requests)", where, ca->line, ca->name);
 	if (ca->refresh == 0)
 		ca->refresh = ca->validity / 2;
 	if (ca->refresh >= ca->validity)

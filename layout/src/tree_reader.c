@@ -478,8 +478,8 @@ static int certid_check(const OCSP_SINGLERESP *single, const struct req_certid *
 	return 0;
 }
 
-static int single_times(const OCSP_SINGLERESP *single, struct tree_response *r,
-    struct err *err)
+static int single_times(const OCSP_SINGLERESP *single, int64_t *this_update,
+    int64_t *next_update, struct err *err)
 {
 	ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL;
 	int reason;
@@ -487,23 +487,26 @@ static int single_times(const OCSP_SINGLERESP *single, struct tree_response *r,
 	if (OCSP_single_get0_status((OCSP_SINGLERESP *)single, &reason, NULL, &thisupd,
 	    &nextupd) < 0)
 		return err_set(err, "bad certificate status");
-	if (asn1_time(thisupd, &r->this_update) != 0 || asn1_time(nextupd, &r->next_update) != 0)
+	if (asn1_time(thisupd, this_update) != 0 || asn1_time(nextupd, next_update) != 0)
 		return err_set(err, "missing or bad thisUpdate/nextUpdate");
-	if (r->next_update <= r->this_update)
-		return err_set(err, "nextUpdate is not after thisUpdate");
-	if (timefmt_http(r->last_modified, sizeof(r->last_modified), r->this_update) != 0 ||
-	    timefmt_http(r->expires, sizeof(r->expires), r->next_update) != 0)
-		return err_set(err, "thisUpdate or nextUpdate out of range");
 	return 0;
 }
 
 /* The ETag is a digest of the bytes, so every node serving the same tree
  * gives the same one. */
-static int make_etag(struct tree_response *r, struct err *err)
+int tree_response_describe(struct tree_response *r, int64_t this_update,
+    int64_t next_update, struct err *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
+	if (next_update <= this_update)
+		return err_set(err, "nextUpdate is not after thisUpdate");
+	r->this_update = this_update;
+	r->next_update = next_update;
+	if (timefmt_http(r->last_modified, sizeof(r->last_modified), this_update) != 0 ||
+	    timefmt_http(r->expires, sizeof(r->expires), next_update) != 0)
+		return err_set(err, "thisUpdate or nextUpdate out of range");
 	if (!EVP_Digest(r->der, r->len, md, &mdlen, EVP_sha256(), NULL))
 		return err_ssl(err, "SHA-256 failed");
 	r->etag[0] = '"';
@@ -521,6 +524,7 @@ static int response_check(struct cache_entry *e, const struct req_certid *id,
 	const unsigned char *p = e->map;
 	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)e->map_len);
 	OCSP_BASICRESP *bs = NULL;
+	int64_t tu = 0, nu = 0;
 	int ret = -1;
 
 	if (resp == NULL) {
@@ -543,8 +547,8 @@ static int response_check(struct cache_entry *e, const struct req_certid *id,
 	e->resp.der = e->map;
 	e->resp.len = e->map_len;
 	if (certid_check(OCSP_resp_get0(bs, 0), id, e, err) != 0 ||
-	    single_times(OCSP_resp_get0(bs, 0), &e->resp, err) != 0 ||
-	    make_etag(&e->resp, err) != 0)
+	    single_times(OCSP_resp_get0(bs, 0), &tu, &nu, err) != 0 ||
+	    tree_response_describe(&e->resp, tu, nu, err) != 0)
 		goto out;
 	ret = 0;
 out:

@@ -53,6 +53,12 @@ struct tree_response {
 	char expires[TIMEFMT_HTTP_LEN + 1];		/* nextUpdate */
 };
 
+/* Fills the HTTP metadata of r, whose der and len are set, for a response
+ * with these times (also used for lookupd's online answers, so that both
+ * kinds carry the same headers). Returns 0, or -1 for impossible times. */
+int tree_response_describe(struct tree_response *r, int64_t this_update,
+    int64_t next_update, struct err *e);
+
 enum tree_lookup {
 	TREE_FOUND = 0,
 	TREE_NO_ISSUER,		/* no issuer in the tree matches the CertID */
