@@ -243,6 +243,9 @@ static void log_started(struct http_server *srv, struct answerer *a, const struc
 	if (st.capacity < (size_t)c->cache_entries)
 		log_warn("cache_entries %lld capped to %zu by vm.max_map_count",
 		    (long long)c->cache_entries, st.capacity);
+	if (c->ncas == 0)
+		log_info("no CA key configured: answers come from the tree only, and nonce "
+		    "requests get the pre-signed response");
 	if (st.issuers == 0 && c->ncas == 0)
 		log_warn("no issuer in %s yet: every request is answered unauthorized until "
 		    "a publish arrives", c->tree);
