@@ -172,3 +172,35 @@ stop_lookupd() {
 	kill "$LOOKUPD_PID" 2>/dev/null || true
 	wait "$LOOKUPD_PID" 2>/dev/null || true
 }
+
+# raw_http PORT [TIMEOUT]: sends standard input as is to 127.0.0.1:PORT and
+# writes what comes back until the server closes the connection. Exits 3
+# when it has not closed within TIMEOUT seconds (default 3), 4 on a reset;
+# what arrived is written either way.
+raw_http() {
+	python3 -c '
+import socket, sys, time
+port, timeout = int(sys.argv[1]), float(sys.argv[2])
+req = sys.stdin.buffer.read()
+out, rc = b"", 0
+deadline = time.monotonic() + timeout
+s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+try:
+    s.sendall(req)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        s.settimeout(left)
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+except (TimeoutError, socket.timeout):
+    rc = 3
+except ConnectionResetError:
+    rc = 4
+s.close()
+sys.stdout.buffer.write(out)
+sys.exit(rc)' "$1" "${2:-3}"
+}
