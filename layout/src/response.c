@@ -181,6 +181,10 @@ void response_times(int64_t validity, int64_t backdate, const struct status_rec 
     int64_t now, int64_t *this_update, int64_t *next_update)
 {
 	*this_update = now - backdate;
+	/* A revocation of the last few minutes: the status is known since
+	 * then, so thisUpdate is not before it. */
+	if (r->status == CERT_REVOKED && r->revoked_at > *this_update && r->revoked_at <= now)
+		*this_update = r->revoked_at;
 	*next_update = *this_update + validity;
 	if (r->not_after > now + 3600 && r->not_after < *next_update)
 		*next_update = r->not_after;

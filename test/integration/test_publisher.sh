@@ -40,6 +40,8 @@ rev_index=$(awk -F'\t' -v s="$S2" '$4==s {split($3,a,","); print a[1]}' "$CA/ind
 rev_index=$(python3 -c "import datetime,sys; print(int(datetime.datetime.strptime(sys.argv[1],'%y%m%d%H%M%SZ').replace(tzinfo=datetime.timezone.utc).timestamp()))" "$rev_index")
 rev_resp=$(date -d "$(sed -n 's/^ *Revocation Time: //p' <<<"$r" | head -1)" +%s)
 check "revocation time from the index" test "$rev_index" = "$rev_resp"
+tu_rev=$(date -d "$(sed -n 's/^ *This Update: //p' <<<"$r" | head -1)" +%s)
+check "thisUpdate of a fresh revocation is not backdated before it" test "$tu_rev" -ge "$rev_resp"
 r=$(status_of "$T" "$CA" "$S3")
 check "certificateHold with its instruction" contains "$r" "Hold Instruction Reject"
 

@@ -57,8 +57,9 @@ int response_build(const struct ca *ca, struct signer_ctx *sc,
 
 /* thisUpdate and nextUpdate of a response about r signed at now, the same
  * for the publisher and for online answers: thisUpdate backdated for
- * clock skew, nextUpdate validity later but not past the certificate's
- * own expiry (some clients check), unless that is under an hour away. */
+ * clock skew (but never before a revocation it reports), nextUpdate
+ * validity later but not past the certificate's own expiry (some clients
+ * check), unless that is under an hour away. */
 void response_times(int64_t validity, int64_t backdate, const struct status_rec *r,
     int64_t now, int64_t *this_update, int64_t *next_update);
 
