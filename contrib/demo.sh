@@ -14,7 +14,9 @@ TREE_CHECK=/bin/true
 source "$top/test/integration/lib.sh"
 set +x
 
-say() { printf '\n\033[1m%s\033[0m\n' "$*" 2>/dev/null || printf '\n%s\n' "$*"; }
+say() {
+	if [ -t 1 ]; then printf '\n\033[1m%s\033[0m\n' "$*"; else printf '\n%s\n' "$*"; fi
+}
 
 say "1. A demo CA (ECDSA P-256) with a delegated OCSP responder certificate"
 CA=$WORK/demo-ca
@@ -35,13 +37,14 @@ say "3. ocsp-lookupd serves the tree; openssl ocsp asks it (POST)"
 start_lookupd --tree "$WORK/tree"
 echo "lookupd is listening on $URL"
 ask() {
-	echo "\$ openssl ocsp -issuer ca.pem $1 -url $URL/ -CAfile ca.pem"
-	# shellcheck disable=SC2086
-	openssl ocsp -issuer "$CA/ca.pem" $1 -url "$URL/" -CAfile "$CA/ca.pem" 2>&1 | sed 's/^/    /'
+	echo "\$ openssl ocsp -issuer ca.pem ${*//$CA\//} -url $URL/ -CAfile ca.pem"
+	# shellcheck disable=SC2068
+	{ openssl ocsp -issuer "$CA/ca.pem" $@ -url "$URL/" -CAfile "$CA/ca.pem" 2>&1 || true; } |
+		sed "s#$CA/##g; s/^/    /"
 }
-ask "-cert $CA/$GOOD.pem"
-ask "-cert $CA/$BAD.pem"
-ask "-serial 0xDEADBEEF"
+ask -no_nonce -cert "$CA/$GOOD.pem"
+ask -no_nonce -cert "$CA/$BAD.pem"
+ask -no_nonce -serial 0xDEADBEEF
 
 say "4. The same answer over HTTP GET (RFC 6960 appendix A / RFC 9919), as a CDN would cache it"
 openssl ocsp -issuer "$CA/ca.pem" -cert "$CA/$GOOD.pem" -no_nonce -reqout "$WORK/req.der" >/dev/null 2>&1
@@ -50,13 +53,22 @@ echo "\$ curl -sI $URL/$path"
 curl -sI "$URL/$path" | sed 's/^/    /'
 
 stop_lookupd
+
+say "5. With the responder key online, lookupd also signs what the tree cannot answer"
+start_lookupd --tree "$WORK/tree" --issuer "$CA/ca.pem" --signer "$CA/$RESP.pem" --key "$CA/$RESP.key"
+echo "(a nonce, echoed; a SHA-256 CertID; a serial nobody pre-signed: unknown, never good)"
+ask -sha256 -cert "$CA/$GOOD.pem" -serial 0xDEADBEEF
+stop_lookupd
+
 cat <<TXT
 
 Demo finished. What you saw:
   - the publisher signed $(grep -c . "$CA/index.txt") responses into tree/<issuer key hash>/<serial>;
   - lookupd answered "good" for $GOOD, "revoked" (keyCompromise) for $BAD, and
-    "unauthorized" for a serial the CA never issued, and openssl verified each
-    answer against the demo CA ("Response verify OK");
-  - GET answers carry Last-Modified/Expires/ETag and Cache-Control for CDNs.
+    "unauthorized" for a serial the CA never issued, from the tree, and openssl
+    verified each answer against the demo CA ("Response verify OK");
+  - GET answers carry Last-Modified/Expires/ETag and Cache-Control for CDNs;
+  - with the key online, one freshly signed answer covered a nonce, SHA-256
+    CertIDs and two certificates, the unknown serial answered "unknown".
 Everything was made in a temporary directory, now removed. Next: README.md.
 TXT
