@@ -37,7 +37,7 @@ speed_sign() {
 		awk -v k="$2" '$0 ~ k {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) v[++n] = $i; print v[n - 1]; n = 0}' | tail -1
 }
 
-pub_rate() { "$PUBLISHER" --no-progress "$@" | awk '/signatures\/s/ {gsub(/[()]/, ""); print $(NF - 1)}'; }
+pub_rate() { "$PUBLISHER" --no-progress "$@" | sed -n 's/.*(\([0-9]*\) signatures\/s.*/\1/p'; }
 
 bench_signing() {
 	local kt=$1 algo=$2 key=$3 label=$4
@@ -55,19 +55,36 @@ bench_signing() {
 	row "publisher signing, $label (dry run, sig/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs openssl speed -multi $CORES $algo"
 }
 
+# One create (or replace) by the publisher and by the bare loop, in an
+# order that alternates per round, after a sync: a file system still busy
+# with the previous step must not count against either.
+tree_pair() { # tree_pair ROUND MODE: sets OURS and REF
+	local ca=$WORK/sign-ec force=() size
+	[ "$2" = replace ] && force=(--force)
+	sync
+	if [ $(($1 % 2)) -eq 1 ]; then
+		OURS=$(pub_rate "${force[@]}" --index "$ca/index.txt" --issuer "$ca/ca.pem" \
+			--signer "$ca/ca.pem" --key "$ca/ca.key" --out "$WORK/t")
+		sync
+	fi
+	size=$(stat -c %s "$(find "$WORK/t" -name '2*' -type f 2>/dev/null | head -1)" 2>/dev/null || echo 263)
+	REF=$("$FSWRITE" "$WORK/f" "$CERTS" "$size" "$CORES")
+	if [ $(($1 % 2)) -eq 0 ]; then
+		sync
+		OURS=$(pub_rate "${force[@]}" --index "$ca/index.txt" --issuer "$ca/ca.pem" \
+			--signer "$ca/ca.pem" --key "$ca/ca.key" --out "$WORK/t")
+	fi
+}
+
 bench_tree() {
-	local ca=$WORK/sign-ec ours=() ref=() ours2=() ref2=() size
+	local ours=() ref=() ours2=() ref2=() o r
 	for i in $(seq "$ROUNDS"); do
 		rm -rf "$WORK/t" "$WORK/f"
-		ours+=("$(pub_rate --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/ca.pem" \
-			--key "$ca/ca.key" --out "$WORK/t")")
-		size=$(stat -c %s "$(find "$WORK/t" -name '2*' -type f | head -1)")
-		ref+=("$("$FSWRITE" "$WORK/f" "$CERTS" "$size" "$CORES")")
-		ours2+=("$(pub_rate --force --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/ca.pem" \
-			--key "$ca/ca.key" --out "$WORK/t")")
-		ref2+=("$("$FSWRITE" "$WORK/f" "$CERTS" "$size" "$CORES")")
+		tree_pair "$i" create
+		ours+=("$OURS"); ref+=("$REF")
+		tree_pair "$i" replace
+		ours2+=("$OURS"); ref2+=("$REF")
 	done
-	local o r
 	o=$(printf '%s\n' "${ours[@]}" | median); r=$(printf '%s\n' "${ref[@]}" | median)
 	row "publisher into an empty tree (files/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs bare create+rename loop, $CORES threads"
 	o=$(printf '%s\n' "${ours2[@]}" | median); r=$(printf '%s\n' "${ref2[@]}" | median)
