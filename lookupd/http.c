@@ -299,22 +299,11 @@ static int send_text(const struct reply_ctx *rc, int code, const char *status,
 	return code;
 }
 
-/* OCSP errors travel in a 200 (RFC 6960 A.1) and must never be cached by
- * a CDN: a tryLater or unauthorized would outlive its cause. */
-static int send_ocsp_error(const struct reply_ctx *rc, const struct answer *ans)
-{
-	struct hbuf h;
-
-	h_begin(&h, rc->w, "200 OK", rc->now);
-	H_LIT(&h, "Content-Type: " OCSP_RESPONSE_TYPE "\r\nCache-Control: no-store\r\n");
-	h_length(&h, ans->len);
-	h_send(rc->conn, &h, rc->keep_alive, ans->der, rc->head ? 0 : ans->len);
-	return 200;
-}
-
-/* An answer signed for one request (it echoes its nonce): no shared
- * cache may keep it, and a conditional request cannot match it. */
-static int send_no_store(const struct reply_ctx *rc, const struct answer *ans)
+/* OCSP errors travel in a 200 (RFC 6960 A.1), and an answer signed for
+ * one request echoes its nonce: no shared cache may keep either (a
+ * tryLater or unauthorized would outlive its cause), and a conditional
+ * request cannot match them. */
+static int send_uncacheable(const struct reply_ctx *rc, const struct answer *ans)
 {
 	struct hbuf h;
 
@@ -499,18 +488,11 @@ static int send_answer(const struct reply_ctx *rc, struct http_server *s,
 {
 	int code;
 
-	switch (ans->kind) {
-	case ANSWER_CACHEABLE:
+	if (ans->kind == ANSWER_CACHEABLE)
 		code = send_presigned(rc, ans->meta, is_get && is_not_modified(h, ans->meta),
 		    s->max_age);
-		break;
-	case ANSWER_NO_STORE:
-		code = send_no_store(rc, ans);
-		break;
-	default:
-		code = send_ocsp_error(rc, ans);
-		break;
-	}
+	else
+		code = send_uncacheable(rc, ans);
 	answer_release(a, ans);
 	return code;
 }

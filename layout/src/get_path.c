@@ -2,16 +2,7 @@
 
 #include <string.h>
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "ocsp/hex.h"
 
 /* 0..63 for a base64 character of either alphabet, -1 otherwise. */
 static int b64val(char c)
@@ -42,7 +33,7 @@ static long percent_decode(const char *in, size_t n, char *out)
 		}
 		if (i + 2 >= n)
 			return -1;
-		int hi = hexval(in[i + 1]), lo = hexval(in[i + 2]);
+		int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[o++] = (char)(hi << 4 | lo);

@@ -2,16 +2,7 @@
 
 #include <string.h>
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "ocsp/hex.h"
 
 int serial_from_bytes(struct serial *s, const uint8_t *b, size_t n)
 {
@@ -46,14 +37,14 @@ int serial_from_hex(struct serial *s, const char *hex, size_t n, struct err *e)
 	if (nbytes > SERIAL_MAX)
 		return err_set(e, "serial number longer than %d octets", SERIAL_MAX);
 	if (n % 2 == 1) {
-		int v = hexval(hex[0]);
+		int v = hex_value(hex[0]);
 		if (v < 0)
 			return err_set(e, "serial number is not hexadecimal");
 		buf[o++] = (uint8_t)v;
 		i = 1;
 	}
 	for (; i < n; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
 		if (hi < 0 || lo < 0)
 			return err_set(e, "serial number is not hexadecimal");
 		buf[o++] = (uint8_t)(hi << 4 | lo);

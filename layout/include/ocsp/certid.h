@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "ocsp/err.h"
+#include "ocsp/hex.h"
 
 enum hash_alg {
 	HASH_SHA1 = 0,
@@ -46,10 +47,5 @@ struct issuer_hash {
 /* Computes name and key hashes of issuer for alg. Returns 0 or -1. */
 int certid_issuer_hash(X509 *issuer, enum hash_alg alg,
     struct issuer_hash *out, struct err *e);
-
-/* Lowercase hex of n bytes into out (2n+1 bytes). */
-void hex_lower(char *out, const uint8_t *p, size_t n);
-/* Decodes exactly 2n hex digits of s into out. Returns 0 or -1. */
-int hex_decode(uint8_t *out, size_t n, const char *s);
 
 #endif
