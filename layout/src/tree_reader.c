@@ -1,10 +1,8 @@
 #include "ocsp/tree_reader.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +21,11 @@
 #include "ocsp/certid.h"
 #include "ocsp/serial.h"
 #include "ocsp/tree.h"
+#include "tree_int.h"
 
 /* OpenSSL's client refuses responses over 100 KiB, so a larger file is
  * nothing a client could use. */
 #define TREE_FILE_MAX (100 * 1024)
-/* Bounds one scan of the root, whatever is found there. */
-#define TREE_MAX_ISSUERS 65536
-/* Room for root + "/<40 hex>/sha512/<64 hex>". */
-#define TREE_PATH_MAX 4096
 #define TREE_REL_MAX (1 + 40 + 1 + 6 + 1 + SERIAL_NAME_MAX + 1)
 #define MAX_SHARDS 64
 #define MIN_PER_SHARD 16
@@ -48,24 +43,6 @@ struct file_sig {
 	off_t size;
 	int64_t mtime_s;
 	long mtime_ns;
-};
-
-struct issuer {
-	char dir[41];			/* validated 40-hex directory name */
-	unsigned have_hash;
-	unsigned presigned;
-	struct issuer_hash hash[HASH_COUNT];
-};
-
-/* Immutable once published; readers hold a reference while they use it. */
-struct issuer_table {
-	atomic_uint refs;
-	uint64_t epoch;			/* bumped by every swap */
-	uint64_t generation;
-	size_t n;
-	struct issuer *v;
-	size_t mask;			/* slots per algorithm - 1 */
-	uint32_t *slot[HASH_COUNT];	/* index + 1 into v, 0 when empty */
 };
 
 /* All bytes, no padding: compared and hashed as a whole. */
@@ -105,8 +82,7 @@ struct shard {
 struct tree_reader {
 	char *root;
 	int64_t interval;
-	void (*warn)(void *arg, const char *msg);
-	void *warn_arg;
+	struct tree_warn w;		/* root and the warning callback */
 
 	pthread_mutex_t table_lock;	/* guards taking a reference on table */
 	struct issuer_table *table;
@@ -122,21 +98,7 @@ struct tree_reader {
 	struct shard *shards;
 };
 
-static void warnf(const struct tree_reader *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void warnf(const struct tree_reader *t, const char *fmt, ...)
-{
-	char msg[ERR_MSG_MAX + 128];
-	va_list ap;
-
-	if (t->warn == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	t->warn(t->warn_arg, msg);
-}
+#define warnf(t, ...) tree_warnf(&(t)->w, __VA_ARGS__)
 
 /* A check planned for time next is due at now; a clock set back by more
  * than one interval also makes it due, rather than silencing it. */
@@ -173,18 +135,6 @@ static int file_sig_eq(const struct file_sig *a, const struct file_sig *b)
 	    a->size == b->size && a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns;
 }
 
-/* ---- the issuer table ---- */
-
-static void table_free(struct issuer_table *tab)
-{
-	if (tab == NULL)
-		return;
-	for (int a = 0; a < HASH_COUNT; a++)
-		free(tab->slot[a]);
-	free(tab->v);
-	free(tab);
-}
-
 static struct issuer_table *table_get(struct tree_reader *t)
 {
 	struct issuer_table *tab;
@@ -194,181 +144,6 @@ static struct issuer_table *table_get(struct tree_reader *t)
 	atomic_fetch_add_explicit(&tab->refs, 1, memory_order_relaxed);
 	pthread_mutex_unlock(&t->table_lock);
 	return tab;
-}
-
-static void table_put(struct issuer_table *tab)
-{
-	if (atomic_fetch_sub_explicit(&tab->refs, 1, memory_order_acq_rel) == 1)
-		table_free(tab);
-}
-
-/* The key hash is a digest, so its first bytes are as good as any hash. */
-static size_t slot_start(const uint8_t *key_hash, size_t mask)
-{
-	uint64_t v;
-
-	memcpy(&v, key_hash, sizeof(v));
-	return (size_t)(v ^ v >> 29) & mask;
-}
-
-static int issuer_matches(const struct issuer *is, int alg, const uint8_t *name,
-    const uint8_t *key)
-{
-	size_t hl = hash_len(alg);
-
-	return memcmp(is->hash[alg].key, key, hl) == 0 &&
-	    memcmp(is->hash[alg].name, name, hl) == 0;
-}
-
-static const struct issuer *issuer_find(const struct issuer_table *tab,
-    const struct req_certid *id)
-{
-	size_t i;
-
-	if (id->alg < 0 || id->alg >= HASH_COUNT || tab->n == 0)
-		return NULL;
-	for (i = slot_start(id->key_hash, tab->mask); tab->slot[id->alg][i] != 0;
-	    i = (i + 1) & tab->mask) {
-		const struct issuer *is = &tab->v[tab->slot[id->alg][i] - 1];
-		if (issuer_matches(is, id->alg, id->name_hash, id->key_hash))
-			return is;
-	}
-	return NULL;
-}
-
-static int table_index(const struct tree_reader *t, struct issuer_table *tab)
-{
-	size_t nslots = 8;
-
-	while (nslots < 2 * tab->n)
-		nslots *= 2;
-	tab->mask = nslots - 1;
-	for (int a = 0; a < HASH_COUNT; a++) {
-		tab->slot[a] = calloc(nslots, sizeof(uint32_t));
-		if (tab->slot[a] == NULL)
-			return -1;
-		for (size_t k = 0; k < tab->n; k++) {
-			const struct issuer *is = &tab->v[k];
-			size_t i = slot_start(is->hash[a].key, tab->mask);
-			int dup = 0;
-			if (!(is->have_hash & (1u << a)))
-				continue;
-			for (; tab->slot[a][i] != 0 && !dup; i = (i + 1) & tab->mask)
-				dup = issuer_matches(&tab->v[tab->slot[a][i] - 1], a,
-				    is->hash[a].name, is->hash[a].key);
-			if (dup)
-				warnf(t, "%s/%s: same %s CertID hashes as another issuer; "
-				    "ignored for them", t->root, is->dir, hash_name(a));
-			else
-				tab->slot[a][i] = (uint32_t)k + 1;
-		}
-	}
-	return 0;
-}
-
-/* Reads one issuer directory; 1 when it has no issuer.meta yet (a
- * publish in progress), -1 when it is unusable (and says why). */
-static int issuer_load(const struct tree_reader *t, const char *dir, struct issuer *out)
-{
-	char path[TREE_PATH_MAX], keyhex[41];
-	struct issuer_meta m;
-	struct stat st;
-	struct err e;
-	int n = snprintf(path, sizeof(path), "%s/%s/%s", t->root, dir, TREE_ISSUER_META);
-
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -1;
-	if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
-		return 1;
-	if (issuer_meta_read(path, &m, &e) != 0) {
-		warnf(t, "%s; issuer skipped", e.msg);
-		return -1;
-	}
-	hex_lower(keyhex, m.hash[HASH_SHA1].key, 20);
-	if (strcmp(keyhex, dir) != 0) {
-		warnf(t, "%s: describes issuer key %s, not its directory; skipped", path, keyhex);
-		return -1;
-	}
-	memset(out, 0, sizeof(*out));
-	memcpy(out->dir, dir, 41);
-	out->have_hash = m.have_hash;
-	out->presigned = m.presigned & m.have_hash;
-	memcpy(out->hash, m.hash, sizeof(out->hash));
-	return 0;
-}
-
-static int issuer_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct issuer *)a)->dir, ((const struct issuer *)b)->dir);
-}
-
-static int table_add(const struct tree_reader *t, struct issuer_table *tab,
-    size_t *cap, const char *name)
-{
-	struct issuer is;
-
-	if (!tree_issuer_dir_valid(name) || issuer_load(t, name, &is) != 0)
-		return 0;
-	if (tab->n == TREE_MAX_ISSUERS) {
-		warnf(t, "%s: more than %d issuers; %s and later ones skipped",
-		    t->root, TREE_MAX_ISSUERS, name);
-		return 0;
-	}
-	if (tab->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct issuer *v = realloc(tab->v, ncap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		tab->v = v;
-		*cap = ncap;
-	}
-	tab->v[tab->n++] = is;
-	return 0;
-}
-
-/* Scans the root into a new table. A missing root gives an empty table;
- * any other failure gives NULL, so that the old table stays in use. */
-static struct issuer_table *table_build(const struct tree_reader *t)
-{
-	struct issuer_table *tab = calloc(1, sizeof(*tab));
-	struct tree_marker marker;
-	struct dirent *de;
-	struct err e;
-	size_t cap = 0;
-	DIR *d = NULL;
-
-	if (tab == NULL)
-		goto fail;
-	atomic_init(&tab->refs, 1);
-	d = opendir(t->root);
-	if (d == NULL && errno != ENOENT) {
-		warnf(t, "%s: %s", t->root, strerror(errno));
-		goto fail;
-	}
-	while (d != NULL && (errno = 0, de = readdir(d)) != NULL)
-		if (table_add(t, tab, &cap, de->d_name) != 0)
-			goto fail;
-	if (d != NULL && errno != 0) {
-		warnf(t, "%s: %s", t->root, strerror(errno));
-		goto fail;
-	}
-	if (tab->n > 1)
-		qsort(tab->v, tab->n, sizeof(*tab->v), issuer_cmp);
-	if (table_index(t, tab) != 0)
-		goto fail;
-	int r = tree_marker_read(t->root, &marker, &e);
-	if (r == 0)
-		tab->generation = marker.generation;
-	else if (r < 0 && d != NULL)
-		warnf(t, "%s", e.msg);
-	if (d != NULL)
-		closedir(d);
-	return tab;
-fail:
-	if (d != NULL)
-		closedir(d);
-	table_free(tab);
-	return NULL;
 }
 
 /* Called with reload_lock held. The signatures are taken before the scan,
@@ -385,7 +160,7 @@ static void refresh_locked(struct tree_reader *t, int64_t now, int force)
 	file_sig_get(marker, 1, &ms);
 	if (!force && file_sig_eq(&rs, &t->root_sig) && file_sig_eq(&ms, &t->marker_sig))
 		return;
-	tab = table_build(t);
+	tab = issuer_table_build(&t->w);
 	if (tab == NULL)
 		return;
 	t->root_sig = rs;
@@ -396,7 +171,7 @@ static void refresh_locked(struct tree_reader *t, int64_t now, int force)
 	t->table = tab;
 	pthread_mutex_unlock(&t->table_lock);
 	if (old != NULL)
-		table_put(old);
+		issuer_table_put(old);
 }
 
 void tree_reader_refresh(struct tree_reader *t, int64_t now)
@@ -873,7 +648,7 @@ enum tree_lookup tree_reader_lookup(struct tree_reader *t,
 	*out = NULL;
 	refresh_lazy(t, now);
 	tab = table_get(t);
-	is = issuer_find(tab, id);
+	is = issuer_table_find(tab, id);
 	if (is == NULL)
 		r = TREE_NO_ISSUER;
 	else if (!(is->presigned & (1u << id->alg)))
@@ -882,7 +657,7 @@ enum tree_lookup tree_reader_lookup(struct tree_reader *t,
 		r = TREE_NO_SERIAL;
 	else
 		r = cache_lookup(t, tab, is, id, now, &e);
-	table_put(tab);
+	issuer_table_put(tab);
 	if (r == TREE_FOUND && now >= e->resp.next_update)
 		r = TREE_STALE;
 	if (r != TREE_FOUND) {
@@ -908,7 +683,7 @@ void tree_reader_stats(struct tree_reader *t, struct tree_reader_stats *s)
 	s->issuers = tab->n;
 	s->cached = atomic_load_explicit(&t->cached, memory_order_relaxed);
 	s->capacity = t->capacity;
-	table_put(tab);
+	issuer_table_put(tab);
 }
 
 static size_t map_count_limit(void)
@@ -980,13 +755,12 @@ int tree_reader_open(const struct tree_reader_opts *o, struct tree_reader **out,
 	pthread_mutex_init(&t->table_lock, NULL);
 	pthread_mutex_init(&t->reload_lock, NULL);
 	t->interval = o->reload_interval;
-	t->warn = o->warn;
-	t->warn_arg = o->warn_arg;
 	t->root = strdup(o->root);
 	if (t->root == NULL) {
 		err_set(e, "out of memory");
 		goto fail;
 	}
+	t->w = (struct tree_warn){ t->root, o->warn, o->warn_arg };
 	if (RAND_bytes((unsigned char *)&t->seed, sizeof(t->seed)) != 1) {
 		err_ssl(e, "no random seed");
 		goto fail;
@@ -1026,7 +800,7 @@ void tree_reader_close(struct tree_reader *t)
 	}
 	free(t->shards);
 	if (t->table != NULL)
-		table_put(t->table);
+		issuer_table_put(t->table);
 	pthread_mutex_destroy(&t->table_lock);
 	pthread_mutex_destroy(&t->reload_lock);
 	free(t->root);
