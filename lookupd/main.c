@@ -15,6 +15,7 @@
 
 #include "answer.h"
 #include "http.h"
+#include "online.h"
 
 #ifndef OCSP_VERSION
 #define OCSP_VERSION "0.1.0"
@@ -319,6 +320,21 @@ static int serve(const struct config *c)
 	return EXIT_OK;
 }
 
+/* --check also loads every CA (certificates, keys, status) the way the
+ * daemon will, so a wrong key or path is found before a restart. */
+static int check_cas(const struct config *c)
+{
+	struct online *o = NULL;
+	struct err e;
+
+	if (online_new(c, c->tree && c->tree[0] ? c->tree : NULL, &o, &e) != 0) {
+		fprintf(stderr, "ocsp-lookupd: %s\n", e.msg);
+		return EXIT_USAGE;
+	}
+	online_free(o);
+	return EXIT_OK;
+}
+
 static void print_line(const char *text, void *arg)
 {
 	fprintf(arg, "%s\n", text);
@@ -358,8 +374,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cli.check) {
-		printf("ocsp-lookupd: configuration ok\n");
-		rc = EXIT_OK;
+		rc = check_cas(&c);
+		if (rc == EXIT_OK)
+			printf("ocsp-lookupd: configuration ok\n");
 		goto out;
 	}
 	rc = serve(&c);

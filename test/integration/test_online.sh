@@ -208,4 +208,13 @@ out=$(ask "$CA" "$URL" -serial "0x$G" -signer "$RCA/$OTHER.pem" -signkey "$RCA/$
 check "without sig_required a signed request is answered, signature ignored" contains "$out" "Response verify OK"
 stop_lookupd
 
+log "--check loads the CAs as the daemon would"
+set +e
+out=$("$LOOKUPD" --check --issuer "$CA/ca.pem" --signer "$CA/ca.pem" --key "$RCA/ca.key" 2>&1); rc=$?
+set -e
+check "--check: a key of another certificate is refused" test "$rc" -eq 1
+check "--check: and said so" contains "$out" "does not match the signer certificate"
+check "--check: a good CA passes" quiet "$LOOKUPD" --check --issuer "$CA/ca.pem" --signer "$CA/ca.pem" \
+	--key "$CA/ca.key" --index "$CA/index.txt"
+
 finish
