@@ -10,6 +10,7 @@
 #include <civetweb.h>
 
 #include "ocsp/log.h"
+#include "ocsp/memguard.h"
 #include "ocsp/request.h"
 #include "ocsp/timefmt.h"
 
@@ -268,7 +269,14 @@ static int h_send(struct mg_connection *conn, struct hbuf *h, int keep_alive,
 		return -1;
 	}
 	if (len <= h->cap - h->len) {
-		memcpy(h->p + h->len, body, len);
+		/* body may be a mapping of a file rewritten in place under us:
+		 * answer 503 rather than die (the cache re-checks the file). */
+		if (memguard_copy(h->p + h->len, body, len) != 0) {
+			log_warn("a tree file shrank while being served (rewritten in place "
+			    "instead of replaced by rename?); answered 503");
+			mg_send_http_error(conn, 503, "try again\n");
+			return -1;
+		}
 		return mg_write(conn, h->p, h->len + len) > 0 ? 0 : -1;
 	}
 	if (mg_write(conn, h->p, h->len) <= 0)

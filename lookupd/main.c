@@ -11,6 +11,7 @@
 
 #include "ocsp/config.h"
 #include "ocsp/log.h"
+#include "ocsp/memguard.h"
 #include "ocsp/tree_reader.h"
 
 #include "answer.h"
@@ -301,6 +302,9 @@ static int serve(const struct config *c)
 
 	http_opts_from(c, &ho);
 	block_signals();
+	if (memguard_install() != 0)
+		log_warn("cannot install the SIGBUS guard: a tree file rewritten in place "
+		    "would stop the daemon");
 	if (http_start(&ho, &srv, &e) != 0) {
 		log_error("%s", e.msg);
 		return EXIT_RUNTIME;

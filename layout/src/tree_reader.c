@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "ocsp/certid.h"
+#include "ocsp/memguard.h"
 #include "ocsp/serial.h"
 #include "ocsp/tree.h"
 #include "tree_int.h"
@@ -296,17 +297,29 @@ int tree_response_describe(struct tree_response *r, int64_t this_update,
 static int response_check(struct cache_entry *e, const struct req_certid *id,
     struct err *err)
 {
-	const unsigned char *p = e->map;
-	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)e->map_len);
+	/* Parsed from a private copy: the mapping may be truncated under us
+	 * (memguard.h), and OpenSSL must not be the one to touch it. */
+	unsigned char *copy = malloc(e->map_len);
+	const unsigned char *p = copy;
+	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	int64_t tu = 0, nu = 0;
 	int ret = -1;
 
+	if (copy == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (memguard_copy(copy, e->map, e->map_len) != 0) {
+		err_set(err, "the file shrank while being read (rewritten in place?)");
+		goto out;
+	}
+	resp = d2i_OCSP_RESPONSE(NULL, &p, (long)e->map_len);
 	if (resp == NULL) {
 		err_ssl(err, "not a DER OCSP response");
 		goto out;
 	}
-	if (p != (const unsigned char *)e->map + e->map_len) {
+	if (p != copy + e->map_len) {
 		err_set(err, "trailing bytes after the response");
 		goto out;
 	}
@@ -319,7 +332,7 @@ static int response_check(struct cache_entry *e, const struct req_certid *id,
 		err_set(err, "%d SingleResponses (one expected)", OCSP_resp_count(bs));
 		goto out;
 	}
-	e->resp.der = e->map;
+	e->resp.der = copy;	/* the digest for the ETag reads the copy too */
 	e->resp.len = e->map_len;
 	if (certid_check(OCSP_resp_get0(bs, 0), id, e, err) != 0 ||
 	    single_times(OCSP_resp_get0(bs, 0), &tu, &nu, err) != 0 ||
@@ -327,9 +340,11 @@ static int response_check(struct cache_entry *e, const struct req_certid *id,
 		goto out;
 	ret = 0;
 out:
+	e->resp.der = e->map;
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(resp);
 	ERR_clear_error();
+	free(copy);
 	return ret;
 }
 

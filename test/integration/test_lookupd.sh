@@ -488,6 +488,22 @@ done < "$LOAD/unique"
 check "every distinct response verifies and says good" test "$bad" = 0
 check "lookupd still runs" kill -0 "$MAIN_PID"
 
+log "a response file rewritten in place (cp, an editor) does not bring lookupd down"
+# Files are meant to be replaced by rename; truncating one under lookupd's
+# mapping raises SIGBUS on the next read of it. A long reload interval
+# makes sure that read comes from the old mapping.
+printf 'tree = %s\n[lookupd]\nreload_interval = 60\n' "$T" > "$WORK/slow.conf"
+start_lookupd --config "$WORK/slow.conf"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/$PCT")
+check "answered before the truncation" test "$code" = 200
+: > "$GOOD_FILE"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/$PCT")
+check "a file truncated under the mapping gets 503, not a crash" test "$code" = 503
+check "lookupd still runs after the truncation" kill -0 "$LOOKUPD_PID"
+check "and still answers" test "$(curl -s "$URL/healthz")" = ok
+check "and says what happened" grep -q "rewritten in place" "$WORK/lookupd.$PORT.log"
+stop_lookupd
+
 log "SIGTERM stops lookupd cleanly"
 # Gone or a zombie waiting for us.
 exited() { grep -qs '^State:.*Z' "/proc/$MAIN_PID/status" || ! kill -0 "$MAIN_PID" 2>/dev/null; }
