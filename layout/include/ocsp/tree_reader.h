@@ -9,8 +9,8 @@
  * when it was last checked more than reload_interval ago. Replaced files
  * are atomic renames, so an old mapping stays a complete old response.
  *
- * Files must be replaced by rename (as the publisher and a plain rsync do),
- * never rewritten in place: a file truncated under a mapping would fault. */
+ * Files should be replaced by rename (as the publisher and a plain rsync do);
+ * a file truncated in place under a mapping is caught by memguard.h. */
 #ifndef OCSP_TREE_READER_H
 #define OCSP_TREE_READER_H
 
