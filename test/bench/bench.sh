@@ -163,37 +163,47 @@ LUA
 	[ -z "${3:-}" ] || echo 'wrk.headers["Connection"] = "close"' >> "$2"
 }
 
+# openssl's own responder on every core, started afresh for each round:
+# after a run its children can be left spinning on connections wrk hung up.
+start_openssl_ocsp() { # start_openssl_ocsp CA SERIAL: sets OPORT and OPID
+	OPORT=$(free_port)
+	openssl ocsp -index "$1/index.txt" -port "$OPORT" -rsigner "$1/ca.pem" \
+		-rkey "$1/ca.key" -CA "$1/ca.pem" -multi "$CORES" >/dev/null 2>&1 &
+	OPID=$!
+	PIDS+=("$OPID")
+	for _ in $(seq 50); do
+		openssl ocsp -timeout 2 -issuer "$1/ca.pem" -serial "0x$2" \
+			-url "http://127.0.0.1:$OPORT/" -CAfile "$1/ca.pem" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	PIDS+=($(pgrep -P "$OPID"))
+}
+
+stop_openssl_ocsp() {
+	# The -multi parent does not stop its children: stop them first.
+	pkill -KILL -P "$OPID" 2>/dev/null || true
+	kill -KILL "$OPID" 2>/dev/null || true
+	wait "$OPID" 2>/dev/null || true
+}
+
 # Online answers with a nonce (a signature per request) against openssl's
 # own responder answering the same request on every core. openssl ocsp
 # closes the connection after each answer, so both are also measured
 # that way; lookupd's keep-alive figure is what a load balancer sees.
 bench_online() {
-	local ca=$1 s=$2 oport ka=() cl=() ref=()
+	local ca=$1 s=$2 ka=() cl=() ref=()
 	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$s" -reqout "$WORK/nonce.der" >/dev/null 2>&1
 	post_script "$WORK/nonce.der" "$WORK/nonce.lua"
 	post_script "$WORK/nonce.der" "$WORK/nonce-close.lua" close
-	oport=$(free_port)
-	openssl ocsp -index "$ca/index.txt" -port "$oport" -rsigner "$ca/ca.pem" \
-		-rkey "$ca/ca.key" -CA "$ca/ca.pem" -multi "$CORES" >/dev/null 2>&1 &
-	local opid=$!
-	PIDS+=("$opid")
 	start_lookupd --tree "$WORK/htree" --threads $((CONNS + 8)) --issuer "$ca/ca.pem" \
 		--signer "$ca/ca.pem" --key "$ca/ca.key"
-	for _ in $(seq 50); do
-		openssl ocsp -issuer "$ca/ca.pem" -serial "0x$s" -url "http://127.0.0.1:$oport/" \
-			-CAfile "$ca/ca.pem" >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	PIDS+=($(pgrep -P "$opid"))
 	for _ in $(seq "$ROUNDS"); do
-		ref+=("$(wrk_rate -s "$WORK/nonce-close.lua" "http://127.0.0.1:$oport/")")
+		start_openssl_ocsp "$ca" "$s"
+		ref+=("$(wrk_rate -s "$WORK/nonce-close.lua" "http://127.0.0.1:$OPORT/")")
+		stop_openssl_ocsp
 		cl+=("$(wrk_rate -s "$WORK/nonce-close.lua" "$URL/")")
 		ka+=("$(wrk_rate -s "$WORK/nonce.lua" "$URL/")")
 	done
-	# The -multi parent does not stop its children: stop them first.
-	pkill -KILL -P "$opid" 2>/dev/null || true
-	kill -KILL "$opid" 2>/dev/null || true
-	wait "$opid" 2>/dev/null || true
 	local r c k
 	r=$(printf '%s\n' "${ref[@]}" | median)
 	c=$(printf '%s\n' "${cl[@]}" | median)
