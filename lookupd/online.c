@@ -50,18 +50,11 @@ static int load_view(struct online_ca *oc, const char *tree, struct err *e)
 static int load_ca(struct online_ca *oc, const struct ca_conf *conf, const char *tree,
     struct err *e)
 {
-	struct signer *signer = NULL;
-
 	oc->conf = conf;
-	if (ca_open(conf->issuer, &oc->ca, e) != 0)
+	if (ca_load_conf(conf, (int64_t)time(NULL), &oc->ca, e) != 0)
 		return -1;
-	if (conf->key != NULL) {
-		if (signer_load_pem(conf->signer, conf->key, &signer, e) != 0 ||
-		    ca_attach_signer(oc->ca, signer, (int64_t)time(NULL), conf->validity, e) != 0)
-			return -1;
-		if (oc->ca->warning[0] != '\0')
-			log_warn("ca %s: %s", conf->name, oc->ca->warning);
-	}
+	if (oc->ca->warning[0] != '\0')
+		log_warn("ca %s: %s", conf->name, oc->ca->warning);
 	if (load_requestors(oc, e) != 0 || load_view(oc, tree, e) != 0)
 		return -1;
 	return 0;

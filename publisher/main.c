@@ -179,8 +179,6 @@ fail:
 int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, int64_t now,
     struct err *e)
 {
-	struct signer *signer = NULL;
-
 	p->conf = conf;
 	p->handle = -1;
 	for (int alg = 0; alg < HASH_COUNT; alg++)
@@ -190,9 +188,7 @@ int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, int64_t now,
 	atomic_init(&p->signed_ok, 0);
 	atomic_init(&p->signatures, 0);
 	atomic_init(&p->errors, 0);
-	if (ca_open(conf->issuer, &p->ca, e) != 0 ||
-	    signer_load_pem(conf->signer, conf->key, &signer, e) != 0 ||
-	    ca_attach_signer(p->ca, signer, now, conf->validity, e) != 0 ||
+	if (ca_load_conf(conf, now, &p->ca, e) != 0 ||
 	    source_index_read(conf->index, &p->recs, e) != 0) {
 		p->bad_input = 1;
 		return -1;

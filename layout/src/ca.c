@@ -190,3 +190,22 @@ fail:
 	signer_free(signer);
 	return -1;
 }
+
+int ca_load_conf(const struct ca_conf *conf, int64_t now, struct ca **out,
+    struct err *e)
+{
+	struct signer *signer = NULL;
+
+	*out = NULL;
+	if (ca_open(conf->issuer, out, e) != 0)
+		return -1;
+	if (conf->key == NULL)
+		return 0;
+	if (signer_load_pem(conf->signer, conf->key, &signer, e) != 0 ||
+	    ca_attach_signer(*out, signer, now, conf->validity, e) != 0) {
+		ca_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -129,3 +129,29 @@ int fs_mkdirs(const char *path, unsigned mode, struct err *e)
 	}
 	return 0;
 }
+
+void file_sig_from_stat(struct file_sig *s, const struct stat *st)
+{
+	memset(s, 0, sizeof(*s));
+	s->exists = 1;
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->size = st->st_size;
+	s->mtime_s = (int64_t)st->st_mtim.tv_sec;
+	s->mtime_ns = st->st_mtim.tv_nsec;
+}
+
+void file_sig_get(const char *path, int follow, struct file_sig *s)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (fstatat(AT_FDCWD, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0)
+		file_sig_from_stat(s, &st);
+}
+
+int file_sig_eq(const struct file_sig *a, const struct file_sig *b)
+{
+	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns;
+}

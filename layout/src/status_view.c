@@ -7,18 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ocsp/fsutil.h"
 #include "ocsp/source_index.h"
 #include "ocsp/status_index.h"
-
-/* What identifies a version of a file: a rename gives a new inode, an
- * in-place edit (a hand-edited index) a new size or mtime. */
-struct file_id {
-	int exists;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
 
 struct snapshot {
 	struct status_index *si;	/* from the tree, or */
@@ -32,29 +23,17 @@ struct status_view {
 	char *index;
 	pthread_rwlock_t lock;		/* readers: lookups; writer: the swap */
 	struct snapshot cur;
-	struct file_id si_id, index_id;
+	struct file_sig si_id, index_id;
 	atomic_uint_fast64_t epoch;
 };
 
-static void file_id_of(const char *path, struct file_id *id)
+/* A source that is not configured is one that does not exist. */
+static void sig_of(const char *path, struct file_sig *s)
 {
-	struct stat st;
-
-	memset(id, 0, sizeof(*id));
-	if (path == NULL || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return;
-	id->exists = 1;
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	id->size = st.st_size;
-	id->mtime = st.st_mtim;
-}
-
-static int file_id_same(const struct file_id *a, const struct file_id *b)
-{
-	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
-	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
-	    a->mtime.tv_nsec == b->mtime.tv_nsec;
+	if (path != NULL)
+		file_sig_get(path, 1, s);
+	else
+		memset(s, 0, sizeof(*s));
 }
 
 static void snapshot_fini(struct snapshot *s)
@@ -65,7 +44,7 @@ static void snapshot_fini(struct snapshot *s)
 }
 
 /* Loads the status index if there is one, else the index file. */
-static int load(struct status_view *v, const struct file_id *si_id,
+static int load(struct status_view *v, const struct file_sig *si_id,
     struct snapshot *out, struct err *e)
 {
 	int r;
@@ -93,14 +72,14 @@ static int load(struct status_view *v, const struct file_id *si_id,
 
 int status_view_reload(struct status_view *v, struct err *e)
 {
-	struct file_id si_id, index_id;
+	struct file_sig si_id, index_id;
 	struct snapshot next, old;
 
-	file_id_of(v->status_index, &si_id);
-	file_id_of(v->index, &index_id);
+	sig_of(v->status_index, &si_id);
+	sig_of(v->index, &index_id);
 	/* The index file matters only while there is no status index. */
-	if (file_id_same(&si_id, &v->si_id) &&
-	    (si_id.exists || file_id_same(&index_id, &v->index_id)))
+	if (file_sig_eq(&si_id, &v->si_id) &&
+	    (si_id.exists || file_sig_eq(&index_id, &v->index_id)))
 		return 0;
 	if (load(v, &si_id, &next, e) != 0)
 		return -1;

@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "ocsp/certid.h"
+#include "ocsp/fsutil.h"
 #include "ocsp/memguard.h"
 #include "ocsp/serial.h"
 #include "ocsp/tree.h"
@@ -35,16 +36,6 @@
 #define MAP_COUNT_SHARE 2
 #define ETAG_BYTES 10
 
-/* Identity of a file as lstat/fstat see it: a rename gives a new inode,
- * so an equal identity means the same complete file. */
-struct file_sig {
-	int exists;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	int64_t mtime_s;
-	long mtime_ns;
-};
 
 /* All bytes, no padding: compared and hashed as a whole. */
 struct cache_key {
@@ -110,31 +101,6 @@ static int due(int64_t now, int64_t next, int64_t interval)
 
 /* ---- file identity ---- */
 
-static void file_sig_from_stat(struct file_sig *s, const struct stat *st)
-{
-	memset(s, 0, sizeof(*s));
-	s->exists = 1;
-	s->dev = st->st_dev;
-	s->ino = st->st_ino;
-	s->size = st->st_size;
-	s->mtime_s = (int64_t)st->st_mtim.tv_sec;
-	s->mtime_ns = st->st_mtim.tv_nsec;
-}
-
-static void file_sig_get(const char *path, int follow, struct file_sig *s)
-{
-	struct stat st;
-
-	memset(s, 0, sizeof(*s));
-	if (fstatat(AT_FDCWD, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0)
-		file_sig_from_stat(s, &st);
-}
-
-static int file_sig_eq(const struct file_sig *a, const struct file_sig *b)
-{
-	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
-	    a->size == b->size && a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns;
-}
 
 static struct issuer_table *table_get(struct tree_reader *t)
 {

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "ocsp/certid.h"
+#include "ocsp/config.h"
 #include "ocsp/err.h"
 #include "ocsp/signer.h"
 
@@ -43,5 +44,10 @@ void ca_free(struct ca *ca);
  * warn when the signer expires before responses it signs. */
 int ca_attach_signer(struct ca *ca, struct signer *signer, int64_t now,
     int64_t validity, struct err *e);
+
+/* Loads a configured CA at time now: its issuer certificate and, when the
+ * configuration names a key, its signer, checked by ca_attach_signer. */
+int ca_load_conf(const struct ca_conf *conf, int64_t now, struct ca **out,
+    struct err *e);
 
 #endif

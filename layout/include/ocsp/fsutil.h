@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "ocsp/err.h"
 
@@ -27,6 +28,23 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len,
  * NUL-terminated (not counted in *len); the caller frees it. */
 int fs_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
     struct err *e);
+
+/* Identity of a file as stat sees it: a rename gives a new inode and an
+ * in-place edit a new size or mtime, so an equal identity means the same
+ * complete file. Readers of the tree use it to notice replacements. */
+struct file_sig {
+	int exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_s;
+	long mtime_ns;
+};
+
+void file_sig_from_stat(struct file_sig *s, const struct stat *st);
+/* exists is 0 when path cannot be stat'ed; follow: follow a final symlink. */
+void file_sig_get(const char *path, int follow, struct file_sig *s);
+int file_sig_eq(const struct file_sig *a, const struct file_sig *b);
 
 /* mkdir -p with mode for every directory created. */
 int fs_mkdirs(const char *path, unsigned mode, struct err *e);
