@@ -49,6 +49,34 @@ int hash_from_name(const char *name)
 	return -1;
 }
 
+int hash_list_parse(const char *v, unsigned *mask)
+{
+	char name[16];
+	size_t i = 0;
+	int unknown = 0;
+
+	*mask = 0;
+	while (v[i] != '\0') {
+		size_t n = 0;
+		while (v[i] == ' ' || v[i] == ',')
+			i++;
+		while (v[i] != '\0' && v[i] != ' ' && v[i] != ',') {
+			if (n + 1 >= sizeof(name))
+				return -1;
+			name[n++] = v[i++];
+		}
+		if (n == 0)
+			continue;
+		name[n] = '\0';
+		int alg = hash_from_name(name);
+		if (alg < 0)
+			unknown++;
+		else
+			*mask |= 1u << alg;
+	}
+	return unknown;
+}
+
 int hash_from_nid(int nid)
 {
 	for (int i = 0; i < HASH_COUNT; i++)

@@ -121,29 +121,12 @@ static int set_choice(const struct key_def *k, void *base, const char *value,
 static int set_hashes(const struct key_def *k, void *base, const char *value,
     struct err *e)
 {
-	int64_t mask = 1 << HASH_SHA1;
-	char name[16];
-	size_t i = 0;
+	unsigned mask;
 
-	while (value[i] != '\0') {
-		size_t n = 0;
-		while (value[i] == ' ' || value[i] == ',')
-			i++;
-		while (value[i] != '\0' && value[i] != ' ' && value[i] != ',') {
-			if (n + 1 < sizeof(name))
-				name[n] = value[i];
-			n++;
-			i++;
-		}
-		if (n == 0)
-			continue;
-		int alg = n < sizeof(name) ? (name[n] = '\0', hash_from_name(name)) : -1;
-		if (alg < 0)
-			return err_set(e, "%s: '%s' lists an unknown hash (use sha1, sha256, "
-			    "sha384, sha512)", k->name, value);
-		mask |= (int64_t)1 << alg;
-	}
-	*(int64_t *)((char *)base + k->offset) = mask;
+	if (hash_list_parse(value, &mask) != 0)
+		return err_set(e, "%s: '%s' lists an unknown hash (use sha1, sha256, "
+		    "sha384, sha512)", k->name, value);
+	*(int64_t *)((char *)base + k->offset) = mask | 1u << HASH_SHA1;
 	return 0;
 }
 

@@ -125,29 +125,10 @@ static int parse_i64(const char *v, int64_t *out)
 	return 0;
 }
 
+/* Hashes a newer publisher knows are not for us: ignored. */
 static int parse_hashes(const char *v, unsigned *out)
 {
-	char name[16];
-	size_t i = 0;
-
-	*out = 0;
-	while (v[i] != '\0') {
-		size_t n = 0;
-		while (v[i] == ' ' || v[i] == ',')
-			i++;
-		while (v[i] != '\0' && v[i] != ' ' && v[i] != ',') {
-			if (n + 1 >= sizeof(name))
-				return -1;
-			name[n++] = v[i++];
-		}
-		if (n == 0)
-			continue;
-		name[n] = '\0';
-		int alg = hash_from_name(name);
-		if (alg >= 0)	/* a hash a newer publisher knows: not for us */
-			*out |= 1u << alg;
-	}
-	return 0;
+	return hash_list_parse(v, out) < 0 ? -1 : 0;
 }
 
 static int parse_hash_pair(const char *v, enum hash_alg alg, struct issuer_hash *h)

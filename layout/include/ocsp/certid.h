@@ -30,6 +30,10 @@ size_t hash_len(enum hash_alg alg);
 const char *hash_name(enum hash_alg alg);
 /* Returns the algorithm for a name, or -1. */
 int hash_from_name(const char *name);
+/* Parses a list of hash names separated by blanks or commas into a mask
+ * (bit per enum hash_alg). Returns how many names are not known hashes,
+ * or -1 for a name too long to be one. */
+int hash_list_parse(const char *v, unsigned *mask);
 /* Returns the algorithm for an OpenSSL NID, or -1 for any other. */
 int hash_from_nid(int nid);
 /* The DER AlgorithmIdentifier a CertID with this hash carries. SHA-1 is
