@@ -5,17 +5,31 @@
 #
 #   bash test/bench/bench.sh [BUILD_DIR]      (default: build/, built if missing)
 #
-# Environment: ROUNDS (3), CERTS (100000), SECONDS_HTTP (8), CONNS (32),
-# PARTS ("signing tree http": which parts to run).
+# Environment: ROUNDS (3), CERTS (100000), HTTP_ROUNDS (7: short HTTP runs,
+# interleaved, so that a noisy spell hits every server alike), SECONDS_HTTP (4), CONNS (32),
+# PARTS ("signing tree http": which parts to run), PIN (1: in the HTTP part,
+# every server under test gets the same one core and wrk another).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-$top/build}
 ROUNDS=${ROUNDS:-3}
 CERTS=${CERTS:-100000}
-SECONDS_HTTP=${SECONDS_HTTP:-8}
+HTTP_ROUNDS=${HTTP_ROUNDS:-7}
+SECONDS_HTTP=${SECONDS_HTTP:-4}
 CONNS=${CONNS:-32}
 PARTS=${PARTS:-signing tree http}
 CORES=$(nproc)
+PIN=${PIN:-1}
+# nginx with one worker is a one-core server. Pinned, lookupd gets that same
+# one core and wrk the other, so both are measured on the same CPU budget and
+# neither competes with the load generator for its core. Unpinned, lookupd's
+# threads (one per connection) spread over every core, wrk's included.
+if [ "$PIN" = 1 ] && [ "$CORES" -ge 2 ] && command -v taskset >/dev/null; then
+	SERVER_CPU=$((CORES - 1))
+	CLIENT_CPU=0
+else
+	PIN=0
+fi
 
 if [ ! -x "$B/publisher/ocsp-publisher" ] || [ ! -x "$B/test/bench/fswrite" ]; then
 	bash "$top/contrib/install-deps.sh" --test
@@ -92,7 +106,22 @@ bench_tree() {
 	rm -rf "$WORK/t" "$WORK/f"
 }
 
-start_nginx() {
+# Pinning: PINNED=1 puts every server under test on SERVER_CPU and wrk on
+# CLIENT_CPU; pin_servers moves the running servers (every thread).
+SERVER_PIDS=()
+PINNED=0
+pin_servers() { # pin_servers 1|0
+	local cpus="0-$((CORES - 1))" pid
+	PINNED=$1
+	[ "$PIN" = 1 ] || { PINNED=0; return 0; }
+	[ "$1" = 1 ] && cpus=$SERVER_CPU
+	for pid in "${SERVER_PIDS[@]}"; do
+		taskset -a -p -c "$cpus" "$pid" >/dev/null 2>&1 || true
+		for c in $(pgrep -P "$pid"); do taskset -a -p -c "$cpus" "$c" >/dev/null 2>&1 || true; done
+	done
+}
+
+start_nginx() { # start_nginx ROOT PATH: serves ROOT, checked by a GET of PATH
 	local root=$1
 	NGINX_PORT=$(free_port)
 	# nginx workers run as www-data: let them into the (mktemp 0700) work dir.
@@ -112,14 +141,22 @@ http {
 NG
 	nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
 	PIDS+=("$!")
-	for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/resp" && return 0; sleep 0.1; done
+	SERVER_PIDS+=("$!")
+	for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/$2" && return 0; sleep 0.1; done
 	echo "nginx did not start"; cat "$WORK/nginx/logs/error.log"; return 1
 }
 
 wrk_rate() {
-	wrk -t1 -c"$CONNS" -d"${SECONDS_HTTP}s" "$@" 2>/dev/null | awk '/Requests\/sec/ {print int($2)}'
+	local on=()
+	[ "$PINNED" = 1 ] && on=(taskset -c "$CLIENT_CPU")
+	"${on[@]}" wrk -t1 -c"$CONNS" -d"${SECONDS_HTTP}s" "$@" 2>/dev/null |
+		awk '/Requests\/sec/ {print int($2)}'
 }
 
+# The pre-signed path against nginx serving the same response file to the
+# same request line: nginx finds the file at the request's decoded path
+# (base64 '/' make directories), so both parse the same bytes and differ
+# only in what they do with them.
 bench_http() {
 	local ca=$WORK/http
 	make_ca "$ca" ec
@@ -127,39 +164,60 @@ bench_http() {
 	s=$(issue "$ca" leaf1)
 	"$PUBLISHER" --no-progress -q --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/ca.pem" \
 		--key "$ca/ca.key" --out "$WORK/htree"
-	mkdir -p "$WORK/www"
-	cp "$WORK/htree/$(issuer_dir "$ca/ca.pem")/$s" "$WORK/www/resp"
 	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$s" -no_nonce -reqout "$WORK/req.der" >/dev/null 2>&1
-	local b64
-	b64=$(base64 -w0 < "$WORK/req.der" | sed 's#/#%2F#g; s#+#%2B#g; s#=#%3D#g')
+	local raw b64
+	raw=$(base64 -w0 < "$WORK/req.der")
+	b64=$(printf '%s' "$raw" | sed 's#/#%2F#g; s#+#%2B#g; s#=#%3D#g')
+	mkdir -p "$(dirname "$WORK/www/$raw")"
+	cp "$WORK/htree/$(issuer_dir "$ca/ca.pem")/$s" "$WORK/www/$raw"
 	post_script "$WORK/req.der" "$WORK/post.lua"
-	start_nginx "$WORK/www"
+	start_nginx "$WORK/www" "$b64"
 	local bport
 	bport=$(free_port)
-	"$B/test/bench/bare_civetweb" "$WORK/www/resp" "127.0.0.1:$bport" $((CONNS + 8)) &
+	"$B/test/bench/bare_civetweb" "$WORK/www/$raw" "127.0.0.1:$bport" $((CONNS + 8)) &
 	PIDS+=("$!")
+	SERVER_PIDS+=("$!")
 	start_lookupd --tree "$WORK/htree" --threads $((CONNS + 8))
-	local g=() p=() n=() c=() i=0
-	for _ in $(seq "$ROUNDS"); do
+	SERVER_PIDS+=("$LOOKUPD_PID")
+	local g=() p=() n=() c=() ug=() un=() i=0
+	for _ in $(seq "$HTTP_ROUNDS"); do
 		# Each round in another order: whoever runs first meets a cold machine.
 		i=$((i + 1))
+		pin_servers 1
 		[ $((i % 2)) -eq 0 ] && g+=("$(wrk_rate "$URL/$b64")")
-		n+=("$(wrk_rate "http://127.0.0.1:$NGINX_PORT/resp")")
-		c+=("$(wrk_rate "http://127.0.0.1:$bport/")")
+		n+=("$(wrk_rate "http://127.0.0.1:$NGINX_PORT/$b64")")
+		c+=("$(wrk_rate "http://127.0.0.1:$bport/$b64")")
 		[ $((i % 2)) -eq 1 ] && g+=("$(wrk_rate "$URL/$b64")")
 		p+=("$(wrk_rate -s "$WORK/post.lua" "$URL/")")
+		[ "$PIN" = 1 ] || continue
+		pin_servers 0
+		ug+=("$(wrk_rate "$URL/$b64")")
+		un+=("$(wrk_rate "http://127.0.0.1:$NGINX_PORT/$b64")")
 	done
-	local gm pm nm cm
+	pin_servers 0
+	local gm pm nm cm where="scheduler free"
 	nm=$(printf '%s\n' "${n[@]}" | median)
 	cm=$(printf '%s\n' "${c[@]}" | median)
 	gm=$(printf '%s\n' "${g[@]}" | median)
 	pm=$(printf '%s\n' "${p[@]}" | median)
-	row "lookupd GET (req/s, wrk -t1 -c$CONNS keep-alive)" "$gm" "$nm" "$(ratio "$gm" "$nm")" "vs nginx, 1 worker, same file"
+	[ "$PIN" = 1 ] && where="server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU"
+	echo "-- pre-signed answers, wrk -t1 -c$CONNS keep-alive, $where"
+	row "lookupd GET (req/s)" "$gm" "$nm" "$(ratio "$gm" "$nm")" "vs nginx, 1 worker, same file, same request"
 	row "lookupd POST (req/s)" "$pm" "$nm" "$(ratio "$pm" "$nm")" "vs nginx GET of the same file"
 	row "bare civetweb handler, same bytes (req/s)" "$cm" "$nm" "$(ratio "$cm" "$nm")" "vs nginx: the HTTP library's own ceiling"
 	row "lookupd GET vs the bare civetweb handler" "$gm" "$cm" "$(ratio "$gm" "$cm")" "what lookupd's own work costs"
+	if [ "$PIN" = 1 ]; then
+		local ugm unm
+		ugm=$(printf '%s\n' "${ug[@]}" | median)
+		unm=$(printf '%s\n' "${un[@]}" | median)
+		echo "-- the same, unpinned: lookupd's threads (one per connection) also run on wrk's core"
+		row "lookupd GET, unpinned (req/s)" "$ugm" "$unm" "$(ratio "$ugm" "$unm")" "vs nginx, 1 worker, unpinned"
+		gm=$ugm
+	fi
+	# Online answers are measured unpinned (signing uses every core).
 	PRESIGNED_GET=$gm
 	stop_lookupd
+	SERVER_PIDS=()
 	bench_online "$ca" "$s"
 }
 
@@ -225,7 +283,7 @@ bench_online() {
 	stop_lookupd
 }
 
-echo "ocsp benchmark: $CORES cores, $CERTS certificates, median of $ROUNDS rounds, $(date -u +%FT%TZ)"
+echo "ocsp benchmark: $CORES cores, $CERTS certificates, median of $ROUNDS rounds ($HTTP_ROUNDS for HTTP), $(date -u +%FT%TZ)"
 row "what" "ours" "reference" "ratio" "reference"
 case " $PARTS " in *" signing "*|*" tree "*)
 	bench_signing ec ecdsap256 "nistp256" "ECDSA P-256" ;; esac
