@@ -111,13 +111,15 @@ bench_tree() {
 SERVER_PIDS=()
 PINNED=0
 pin_servers() { # pin_servers 1|0
-	local cpus="0-$((CORES - 1))" pid
+	local cpus="0-$((CORES - 1))" pid child
 	PINNED=$1
 	[ "$PIN" = 1 ] || { PINNED=0; return 0; }
 	[ "$1" = 1 ] && cpus=$SERVER_CPU
 	for pid in "${SERVER_PIDS[@]}"; do
 		taskset -a -p -c "$cpus" "$pid" >/dev/null 2>&1 || true
-		for c in $(pgrep -P "$pid"); do taskset -a -p -c "$cpus" "$c" >/dev/null 2>&1 || true; done
+		for child in $(pgrep -P "$pid"); do
+			taskset -a -p -c "$cpus" "$child" >/dev/null 2>&1 || true
+		done
 	done
 }
 
@@ -206,6 +208,7 @@ bench_http() {
 	row "lookupd POST (req/s)" "$pm" "$nm" "$(ratio "$pm" "$nm")" "vs nginx GET of the same file"
 	row "bare civetweb handler, same bytes (req/s)" "$cm" "$nm" "$(ratio "$cm" "$nm")" "vs nginx: the HTTP library's own ceiling"
 	row "lookupd GET vs the bare civetweb handler" "$gm" "$cm" "$(ratio "$gm" "$cm")" "what lookupd's own work costs"
+	echo "   samples (round by round): lookupd GET ${g[*]}; nginx ${n[*]}; bare ${c[*]}"
 	if [ "$PIN" = 1 ]; then
 		local ugm unm
 		ugm=$(printf '%s\n' "${ug[@]}" | median)
