@@ -41,7 +41,7 @@ FSWRITE=$B/test/bench/fswrite
 source "$top/test/integration/lib.sh"
 set +x
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
 row() { printf '%-52s %12s %12s %7sx  %s\n' "$@"; }
 
@@ -64,8 +64,8 @@ bench_signing() {
 		ref+=("$(speed_sign "$algo" "$key")")
 	done
 	local o r
-	o=$(printf '%s\n' "${ours[@]}" | median)
-	r=$(printf '%s\n' "${ref[@]}" | median)
+	o=$(median "${ours[@]}")
+	r=$(median "${ref[@]}")
 	row "publisher signing, $label (dry run, sig/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs openssl speed -multi $CORES $algo"
 }
 
@@ -99,9 +99,9 @@ bench_tree() {
 		tree_pair "$i" replace
 		ours2+=("$OURS"); ref2+=("$REF")
 	done
-	o=$(printf '%s\n' "${ours[@]}" | median); r=$(printf '%s\n' "${ref[@]}" | median)
+	o=$(median "${ours[@]}"); r=$(median "${ref[@]}")
 	row "publisher into an empty tree (files/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs bare create+rename loop, $CORES threads"
-	o=$(printf '%s\n' "${ours2[@]}" | median); r=$(printf '%s\n' "${ref2[@]}" | median)
+	o=$(median "${ours2[@]}"); r=$(median "${ref2[@]}")
 	row "publisher replacing every file (files/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs bare replace+rename loop"
 	rm -rf "$WORK/t" "$WORK/f"
 }
@@ -209,11 +209,11 @@ bench_http() {
 	done
 	pin_servers 0
 	local gm pm nm fm cm where="scheduler free"
-	nm=$(printf '%s\n' "${n[@]}" | median)
-	fm=$(printf '%s\n' "${f[@]}" | median)
-	cm=$(printf '%s\n' "${c[@]}" | median)
-	gm=$(printf '%s\n' "${g[@]}" | median)
-	pm=$(printf '%s\n' "${p[@]}" | median)
+	nm=$(median "${n[@]}")
+	fm=$(median "${f[@]}")
+	cm=$(median "${c[@]}")
+	gm=$(median "${g[@]}")
+	pm=$(median "${p[@]}")
 	[ "$PIN" = 1 ] && where="server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU"
 	echo "-- pre-signed answers, wrk -t1 -c$CONNS keep-alive, $where"
 	row "lookupd GET (req/s)" "$gm" "$nm" "$(ratio "$gm" "$nm")" "vs nginx, 1 worker, same file, same request"
@@ -225,8 +225,8 @@ bench_http() {
 	echo "   nginx with open_file_cache ${f[*]}; bare civetweb ${c[*]}"
 	if [ "$PIN" = 1 ]; then
 		local ugm unm
-		ugm=$(printf '%s\n' "${ug[@]}" | median)
-		unm=$(printf '%s\n' "${un[@]}" | median)
+		ugm=$(median "${ug[@]}")
+		unm=$(median "${un[@]}")
 		echo "-- the same, unpinned: lookupd's threads (one per connection) also run on wrk's core"
 		row "lookupd GET, unpinned (req/s)" "$ugm" "$unm" "$(ratio "$ugm" "$unm")" "vs nginx, 1 worker, unpinned"
 		gm=$ugm
@@ -291,9 +291,9 @@ bench_online() {
 		ka+=("$(wrk_rate -s "$WORK/nonce.lua" "$URL/")")
 	done
 	local r c k
-	r=$(printf '%s\n' "${ref[@]}" | median)
-	c=$(printf '%s\n' "${cl[@]}" | median)
-	k=$(printf '%s\n' "${ka[@]}" | median)
+	r=$(median "${ref[@]}")
+	c=$(median "${cl[@]}")
+	k=$(median "${ka[@]}")
 	row "lookupd online nonce POST, ECDSA P-256, keep-alive" "$k" "$r" "$(ratio "$k" "$r")" "vs openssl ocsp -multi $CORES (closes each connection)"
 	row "lookupd online nonce POST, Connection: close" "$c" "$r" "$(ratio "$c" "$r")" "vs openssl ocsp -multi $CORES, same client"
 	row "lookupd online nonce POST vs its pre-signed GET" "$k" "$PRESIGNED_GET" "$(ratio "$k" "$PRESIGNED_GET")" "goal: within 2x (ratio >= 0.50)"
