@@ -1,0 +1,83 @@
+/* SipHash-2-4 as specified by Aumasson and Bernstein ("SipHash: a fast
+ * short-input PRF", 2012): two compression rounds per 8-byte word, four
+ * finalisation rounds, 64-bit output. */
+#include "ocsp/bytehash.h"
+
+#include <openssl/rand.h>
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+struct sip {
+	uint64_t v0, v1, v2, v3;
+};
+
+static void sip_round(struct sip *s)
+{
+	s->v0 += s->v1;
+	s->v1 = ROTL(s->v1, 13);
+	s->v1 ^= s->v0;
+	s->v0 = ROTL(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = ROTL(s->v3, 16);
+	s->v3 ^= s->v2;
+	s->v0 += s->v3;
+	s->v3 = ROTL(s->v3, 21);
+	s->v3 ^= s->v0;
+	s->v2 += s->v1;
+	s->v1 = ROTL(s->v1, 17);
+	s->v1 ^= s->v2;
+	s->v2 = ROTL(s->v2, 32);
+}
+
+static void sip_word(struct sip *s, uint64_t m)
+{
+	s->v3 ^= m;
+	sip_round(s);
+	sip_round(s);
+	s->v0 ^= m;
+}
+
+/* Little-endian, whatever the machine. */
+static uint64_t load_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = n; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+uint64_t bytehash_keyed(const struct bytehash_key *k, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	struct sip s = {
+		k->k0 ^ 0x736f6d6570736575ULL, k->k1 ^ 0x646f72616e646f6dULL,
+		k->k0 ^ 0x6c7967656e657261ULL, k->k1 ^ 0x7465646279746573ULL,
+	};
+	size_t whole = n - n % 8;
+
+	for (size_t i = 0; i < whole; i += 8)
+		sip_word(&s, load_le(p + i, 8));
+	sip_word(&s, load_le(p + whole, n % 8) | (uint64_t)(n & 0xff) << 56);
+	s.v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		sip_round(&s);
+	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+int bytehash_key_random(struct bytehash_key *k, struct err *e)
+{
+	if (RAND_bytes((unsigned char *)k, sizeof(*k)) != 1)
+		return err_ssl(e, "no random bytes for a hash key");
+	return 0;
+}
+
+uint32_t bytehash_fnv1a32(const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
