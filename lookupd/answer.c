@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ocsp/bytehash.h"
 #include "ocsp/log.h"
 #include "ocsp/serial.h"
 
@@ -32,6 +33,7 @@ struct answerer {
 	struct online *online;		/* the configured CAs */
 	struct online_cache *cache;	/* online answers without nonce */
 	size_t max_certs;
+	struct bytehash_key memo_key;	/* requests are remembered by their bytes */
 	struct ratelimit stale_warn;
 	struct ratelimit tree_warn;
 };
@@ -104,12 +106,13 @@ int answerer_new(const struct answerer_opts *o, struct answerer **out, struct er
 	a->max_certs = o->max_certs;
 	ratelimit_init(&a->stale_warn, STALE_BURST);
 	ratelimit_init(&a->tree_warn, TREE_BURST);
-	if ((o->tree != NULL && tree_reader_open(&to, &a->tree, e) != 0) ||
-	    online_new(o->config, o->tree, &a->online, e) != 0) {
+	if (bytehash_key_random(&a->memo_key, e) != 0 ||
+	    (o->tree != NULL && tree_reader_open(&to, &a->tree, e) != 0) ||
+	    online_new(o->config, o->tree, &a->online, e) != 0 ||
+	    online_cache_new(o->online_cache_entries, &a->cache, e) != 0) {
 		answerer_free(a);
 		return -1;
 	}
-	a->cache = online_cache_new(o->online_cache_entries);
 	*out = a;
 	return 0;
 }
@@ -186,48 +189,44 @@ static void answer_offline(struct answerer *a, const struct req_certid *id,
 	}
 }
 
-static void answer_cacheable(struct answer *out, const struct tree_response *meta)
+static void answer_cacheable(struct answer *out, const struct signed_response *resp)
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = ANSWER_CACHEABLE;
-	out->der = meta->der;
-	out->len = meta->len;
-	out->meta = meta;
+	out->der = resp->der;
+	out->len = resp->len;
+	out->resp = resp;
 }
 
 enum memo_kind { MEMO_EMPTY, MEMO_DER, MEMO_GET_PATH };
 
-static size_t memo_slot(const uint8_t *key, size_t len)
+static size_t memo_slot(const struct answerer *a, const void *key, size_t len)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return (h ^ h >> 16) % ANSWER_MEMO_SLOTS;
+	return bytehash_keyed(&a->memo_key, key, len) % ANSWER_MEMO_SLOTS;
 }
 
-static const struct req_certid *memo_find(const struct answer_scratch *s,
-    enum memo_kind kind, const void *key, size_t len)
+static const struct req_certid *memo_find(const struct answerer *a,
+    const struct answer_scratch *s, enum memo_kind kind, const void *key, size_t len)
 {
 	size_t slot;
 
 	if (len == 0 || len > ANSWER_MEMO_KEY_MAX)
 		return NULL;
-	slot = memo_slot(key, len);
+	slot = memo_slot(a, key, len);
 	if (s->memo[slot].kind != kind || s->memo[slot].len != len ||
 	    memcmp(s->memo[slot].key, key, len) != 0)
 		return NULL;
 	return &s->memo[slot].id;
 }
 
-static void memo_put(struct answer_scratch *s, enum memo_kind kind, const void *key,
-    size_t len, const struct req_certid *id)
+static void memo_put(const struct answerer *a, struct answer_scratch *s,
+    enum memo_kind kind, const void *key, size_t len, const struct req_certid *id)
 {
 	size_t slot;
 
 	if (len == 0 || len > ANSWER_MEMO_KEY_MAX)
 		return;
-	slot = memo_slot(key, len);
+	slot = memo_slot(a, key, len);
 	s->memo[slot].kind = (uint8_t)kind;
 	s->memo[slot].len = (uint16_t)len;
 	memcpy(s->memo[slot].key, key, len);
@@ -264,6 +263,7 @@ static void request_from_memo(struct answer_scratch *s, const struct req_certid 
 	s->req.has_nonce = 0;
 	s->req.nonce_len = 0;
 	s->req.is_signed = 0;
+	s->req.signed_req = NULL;
 }
 
 /* The one CA every CertID of req names, or NULL (several CAs or none). */
@@ -279,19 +279,19 @@ static const struct online_ca *request_ca(struct answerer *a, const struct ocsp_
 
 /* sig_required (RFC 6960 4.2.2.3): an unsigned request gets sigRequired,
  * one whose signature does not verify with a trusted requestor gets
- * unauthorized. der is NULL for a remembered (so unsigned) request. */
+ * unauthorized. */
 static int signature_refused(const struct online_ca *oc, const struct ocsp_request *req,
-    const uint8_t *der, size_t len, struct answer *out)
+    struct answer *out)
 {
 	struct err e;
 
 	if (oc == NULL || !oc->conf->sig_required)
 		return 0;
-	if (!req->is_signed || der == NULL) {
+	if (!req->is_signed) {
 		answer_error(out, RESPONSE_SIG_REQUIRED);
 		return 1;
 	}
-	if (request_verify(der, len, oc->requestors, &e))
+	if (request_verify(req, oc->requestors, &e))
 		return 0;
 	log_debug("ca %s: %s", oc->conf->name, e.msg);
 	answer_error(out, RESPONSE_UNAUTHORIZED);
@@ -305,7 +305,7 @@ static void answer_online(struct answerer *a, const struct online_ca *oc,
 {
 	const struct ocsp_request *req = &s->req;
 	uint64_t epoch = oc->view ? status_view_epoch(oc->view) : 0;
-	const struct tree_response *hit;
+	const struct signed_response *hit;
 	struct online_answer on;
 	struct err e;
 
@@ -342,9 +342,8 @@ static void answer_online(struct answerer *a, const struct online_ca *oc,
 		return;
 	}
 	/* No cache: the same headers, from the worker's own copy. */
-	s->local.der = on.der;
-	s->local.len = on.len;
-	if (tree_response_describe(&s->local, on.this_update, on.next_update, &e) != 0) {
+	if (signed_response_set(&s->local, on.der, on.len, on.this_update, on.next_update,
+	    &e) != 0) {
 		answer_error(out, RESPONSE_INTERNAL_ERROR);
 		return;
 	}
@@ -357,16 +356,16 @@ static void answer_online(struct answerer *a, const struct online_ca *oc,
  *   when the CA's key is online;
  * - otherwise the offline answer. Without a key online a nonce request
  *   gets the pre-signed response; the client decides whether it insists. */
-static void answer_decoded(struct answerer *a, struct answer_scratch *s,
-    const uint8_t *der, size_t len, int64_t now, struct answer *out)
+static void answer_decoded(struct answerer *a, struct answer_scratch *s, int64_t now,
+    struct answer *out)
 {
 	const struct ocsp_request *req = &s->req;
 	const struct online_ca *oc = request_ca(a, req);
 	int key = oc != NULL && oc->ca->signer != NULL;
 	enum tree_lookup r = TREE_NO_ISSUER;
-	const struct tree_response *resp = NULL;
+	const struct signed_response *resp = NULL;
 
-	if (signature_refused(oc, req, der, len, out))
+	if (signature_refused(oc, req, out))
 		return;
 	if (req->n == 1 && !(req->has_nonce && key)) {
 		if (a->tree != NULL)
@@ -390,7 +389,7 @@ static void answer_decoded(struct answerer *a, struct answer_scratch *s,
 void answer_request(struct answerer *a, const uint8_t *der, size_t len, int64_t now,
     struct answer_scratch *s, struct answer *out)
 {
-	const struct req_certid *id = memo_find(s, MEMO_DER, der, len);
+	const struct req_certid *id = memo_find(a, s, MEMO_DER, der, len);
 	int memo;
 
 	if (id != NULL) {
@@ -399,16 +398,16 @@ void answer_request(struct answerer *a, const uint8_t *der, size_t len, int64_t 
 		if (request_decode(a, der, len, s, out, &memo) != 0)
 			return;
 		if (memo)
-			memo_put(s, MEMO_DER, der, len, &s->req.id[0]);
+			memo_put(a, s, MEMO_DER, der, len, &s->req.id[0]);
 	}
-	answer_decoded(a, s, der, len, now, out);
+	answer_decoded(a, s, now, out);
+	request_release(&s->req);
 }
 
 int answer_get(struct answerer *a, const char *path, size_t len, const char *prefix,
     int64_t now, struct answer_scratch *s, struct answer *out)
 {
-	const struct req_certid *id = memo_find(s, MEMO_GET_PATH, path, len);
-	const uint8_t *der = NULL;
+	const struct req_certid *id = memo_find(a, s, MEMO_GET_PATH, path, len);
 	size_t n = 0;
 	int g, memo;
 
@@ -425,17 +424,17 @@ int answer_get(struct answerer *a, const char *path, size_t len, const char *pre
 		if (request_decode(a, s->der, n, s, out, &memo) != 0)
 			return 0;
 		if (memo)
-			memo_put(s, MEMO_GET_PATH, path, len, &s->req.id[0]);
-		der = s->der;
+			memo_put(a, s, MEMO_GET_PATH, path, len, &s->req.id[0]);
 	}
-	answer_decoded(a, s, der, n, now, out);
+	answer_decoded(a, s, now, out);
+	request_release(&s->req);
 	return 0;
 }
 
 void answer_release(struct answerer *a, struct answer *ans)
 {
 	if (ans->tree_ref != NULL)
-		tree_response_release(a->tree, ans->tree_ref);
+		tree_reader_release(a->tree, ans->tree_ref);
 	if (ans->online_ref != NULL)
 		online_cache_release(a->cache, ans->online_ref);
 	memset(ans, 0, sizeof(*ans));

@@ -44,11 +44,11 @@ struct answer {
 	enum answer_kind kind;
 	const uint8_t *der;		/* what the client receives */
 	size_t len;
-	const struct tree_response *meta;	/* ANSWER_CACHEABLE */
+	const struct signed_response *resp;	/* ANSWER_CACHEABLE: bytes and times */
 	enum response_error error;	/* ANSWER_ERROR */
 	/* References held until answer_release. */
-	const struct tree_response *tree_ref;
-	const struct tree_response *online_ref;
+	const struct signed_response *tree_ref;
+	const struct signed_response *online_ref;
 };
 
 /* Recently parsed requests: clients and caches send byte-identical
@@ -64,7 +64,7 @@ struct answer {
 struct answer_scratch {
 	struct ocsp_request req;
 	struct online_worker online;
-	struct tree_response local;		/* an uncached online answer */
+	struct signed_response local;		/* an uncached online answer */
 	uint8_t der[GET_PATH_MAX];		/* a GET request, decoded */
 	struct {
 		uint8_t kind;			/* 0: empty */

@@ -9,6 +9,7 @@
 
 #include <civetweb.h>
 
+#include "ocsp/hex.h"
 #include "ocsp/log.h"
 #include "ocsp/memguard.h"
 #include "ocsp/request.h"
@@ -27,6 +28,9 @@
 #define OCSP_RESPONSE_TYPE "application/ocsp-response"
 /* mg_check_feature bit of an IPv6-capable build. */
 #define MG_FEATURE_IPV6 8
+/* The ETag is this much of the response's SHA-256, in hex: the same on
+ * every node that serves the same bytes. */
+#define ETAG_BYTES 10
 
 struct http_server {
 	struct mg_context *ctx;
@@ -37,6 +41,15 @@ struct http_server {
 	int64_t max_age;
 };
 
+/* HTTP validators of a cacheable answer (RFC 9110 8.8), derived from its
+ * digest and times. */
+struct validators {
+	uint8_t digest[SIGNED_RESPONSE_DIGEST];	/* of the answer they describe */
+	char etag[2 * ETAG_BYTES + 3];		/* quoted strong ETag */
+	char last_modified[TIMEFMT_HTTP_LEN + 1];	/* thisUpdate */
+	char expires[TIMEFMT_HTTP_LEN + 1];	/* nextUpdate */
+};
+
 /* Per worker thread, allocated once: civetweb's worker stacks are small
  * (100 KiB in its CMake build), and nothing here grows per request. */
 struct worker {
@@ -45,6 +58,7 @@ struct worker {
 	char reply[REPLY_MAX];
 	int64_t date_at;
 	char date[TIMEFMT_HTTP_LEN + 1];
+	struct validators last;		/* of the last answer sent, reused for the next */
 };
 
 /* The request headers lookupd looks at, found in one pass. */
@@ -322,9 +336,30 @@ static int send_uncacheable(const struct reply_ctx *rc, const struct answer *ans
 	return 200;
 }
 
+/* The validators of r; the bytes a worker served last are usually the
+ * bytes it serves next, so they are formatted once for a run of them. */
+static const struct validators *validators_of(struct worker *w,
+    const struct signed_response *r)
+{
+	struct validators *v = &w->last;
+
+	if (v->etag[0] != '\0' && memcmp(v->digest, r->digest, sizeof(v->digest)) == 0)
+		return v;
+	memcpy(v->digest, r->digest, sizeof(v->digest));
+	if (timefmt_http(v->last_modified, sizeof(v->last_modified), r->this_update) != 0)
+		v->last_modified[0] = '\0';
+	if (timefmt_http(v->expires, sizeof(v->expires), r->next_update) != 0)
+		v->expires[0] = '\0';
+	v->etag[0] = '"';
+	hex_lower(v->etag + 1, r->digest, ETAG_BYTES);
+	v->etag[1 + 2 * ETAG_BYTES] = '"';
+	v->etag[2 + 2 * ETAG_BYTES] = '\0';
+	return v;
+}
+
 /* RFC 5019 section 6 / RFC 9919: freshness never past nextUpdate. */
-static void h_caching(struct hbuf *h, const struct tree_response *r, int64_t now,
-    int64_t max_age)
+static void h_caching(struct hbuf *h, const struct signed_response *r,
+    const struct validators *v, int64_t now, int64_t max_age)
 {
 	int64_t age = r->next_update - now;
 
@@ -333,18 +368,18 @@ static void h_caching(struct hbuf *h, const struct tree_response *r, int64_t now
 	if (age < 0)
 		age = 0;
 	H_LIT(h, "Last-Modified: ");
-	h_str(h, r->last_modified);
+	h_str(h, v->last_modified);
 	H_LIT(h, "\r\nExpires: ");
-	h_str(h, r->expires);
+	h_str(h, v->expires);
 	H_LIT(h, "\r\nETag: ");
-	h_str(h, r->etag);
+	h_str(h, v->etag);
 	H_LIT(h, "\r\nCache-Control: max-age=");
 	h_u64(h, (uint64_t)age);
 	H_LIT(h, ", public, no-transform, must-revalidate\r\n");
 }
 
-static int send_presigned(const struct reply_ctx *rc, const struct tree_response *r,
-    int not_modified, int64_t max_age)
+static int send_presigned(const struct reply_ctx *rc, const struct signed_response *r,
+    const struct validators *v, int not_modified, int64_t max_age)
 {
 	struct hbuf h;
 
@@ -353,7 +388,7 @@ static int send_presigned(const struct reply_ctx *rc, const struct tree_response
 		H_LIT(&h, "Content-Type: " OCSP_RESPONSE_TYPE "\r\n");
 		h_length(&h, r->len);
 	}
-	h_caching(&h, r, rc->now, max_age);
+	h_caching(&h, r, v, rc->now, max_age);
 	h_send(rc->conn, &h, rc->keep_alive, r->der,
 	    rc->head || not_modified ? 0 : r->len);
 	return not_modified ? 304 : 200;
@@ -429,12 +464,13 @@ static int etag_is(const char *s, size_t n, const void *arg)
 }
 
 /* RFC 9110 13.2.2: If-None-Match, when present, overrides If-Modified-Since. */
-static int is_not_modified(const struct req_headers *h, const struct tree_response *r)
+static int is_not_modified(const struct req_headers *h, const struct signed_response *r,
+    const struct validators *v)
 {
 	int64_t since;
 
 	if (h->if_none_match != NULL)
-		return list_any(h->if_none_match, etag_is, r->etag);
+		return list_any(h->if_none_match, etag_is, v->etag);
 	if (h->if_modified_since != NULL &&
 	    timefmt_parse_http(h->if_modified_since, &since) == 0)
 		return r->this_update <= since;
@@ -496,10 +532,11 @@ static int send_answer(const struct reply_ctx *rc, struct http_server *s,
 {
 	int code;
 
-	if (ans->kind == ANSWER_CACHEABLE)
-		code = send_presigned(rc, ans->meta, is_get && is_not_modified(h, ans->meta),
+	if (ans->kind == ANSWER_CACHEABLE) {
+		const struct validators *v = validators_of(rc->w, ans->resp);
+		code = send_presigned(rc, ans->resp, v, is_get && is_not_modified(h, ans->resp, v),
 		    s->max_age);
-	else
+	} else
 		code = send_uncacheable(rc, ans);
 	answer_release(a, ans);
 	return code;

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "ocsp/array.h"
 #include "ocsp/log.h"
 #include "ocsp/response.h"
 #include "ocsp/tree.h"
@@ -32,13 +33,12 @@ static int load_requestors(struct online_ca *oc, struct err *e)
 
 static int load_view(struct online_ca *oc, const char *tree, struct err *e)
 {
-	char path[4096];
+	char path[TREE_PATH_MAX];
 	struct status_view_opts vo = { NULL, oc->conf->index };
 
 	if (tree != NULL) {
-		int n = snprintf(path, sizeof(path), "%s/%s/%s", tree, oc->ca->dir,
-		    TREE_STATUS_INDEX);
-		if (n < 0 || (size_t)n >= sizeof(path))
+		if (tree_path(path, sizeof(path), tree, oc->ca->dir, HASH_SHA1,
+		    TREE_STATUS_INDEX) < 0)
 			return err_set(e, "tree path too long");
 		vo.status_index = path;
 	}
@@ -175,13 +175,13 @@ static struct signer_ctx *worker_ctx(struct online_worker *w, const struct onlin
     struct err *e)
 {
 	if (w->nctx <= oc->index) {
-		size_t n = oc->index + 1;
-		struct signer_ctx **v = realloc(w->ctx, n * sizeof(*v));
+		size_t cap = w->nctx;
+		struct signer_ctx **v = array_grow(w->ctx, &cap, oc->index + 1, sizeof(*v));
 		if (v == NULL)
 			return err_set(e, "out of memory"), NULL;
-		memset(v + w->nctx, 0, (n - w->nctx) * sizeof(*v));
+		memset(v + w->nctx, 0, (cap - w->nctx) * sizeof(*v));
 		w->ctx = v;
-		w->nctx = n;
+		w->nctx = cap;
 	}
 	if (w->buf == NULL && (w->buf = malloc(RESPONSE_MAX)) == NULL)
 		return err_set(e, "out of memory"), NULL;

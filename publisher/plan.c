@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocsp/array.h"
+#include "ocsp/bytehash.h"
 #include "ocsp/log.h"
 #include "ocsp/status_index.h"
+#include "ocsp/tree.h"
 #include "publisher.h"
 
 /* Spreads refreshes: a response is due up to a quarter of the refresh
@@ -13,10 +16,8 @@
  * all at once does not come due all at once ever after. */
 static int64_t jitter(const struct serial *s, int64_t refresh)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint32_t h = bytehash_fnv1a32(s->b, s->len);
 
-	for (size_t i = 0; i < s->len; i++)
-		h = (h ^ s->b[i]) * 16777619u;
 	return (int64_t)(h % 1024) * (refresh / 4) / 1024;
 }
 
@@ -32,12 +33,11 @@ static int is_due(const struct ca_conf *conf, const struct status_rec *old, int6
 static int params_changed(struct pub_ca *p, const char *tree, int *changed,
     struct err *e)
 {
-	char path[4096];
+	char path[TREE_PATH_MAX];
 	struct issuer_meta m;
-	int n = snprintf(path, sizeof(path), "%s/%s/%s", tree, p->ca->dir, TREE_ISSUER_META);
 
 	*changed = 1;
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (tree_path(path, sizeof(path), tree, p->ca->dir, HASH_SHA1, TREE_ISSUER_META) < 0)
 		return err_set(e, "tree path too long");
 	if (issuer_meta_read(path, &m, e) != 0)
 		return 0;	/* no or unreadable metadata: re-sign everything */
@@ -52,14 +52,11 @@ static int params_changed(struct pub_ca *p, const char *tree, int *changed,
 
 static int push_removed(struct pub_ca *p, const struct serial *s, size_t *cap)
 {
-	if (p->nremoved == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct serial *v = realloc(p->removed, ncap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		p->removed = v;
-		*cap = ncap;
-	}
+	struct serial *v = array_grow(p->removed, cap, p->nremoved + 1, sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	p->removed = v;
 	p->removed[p->nremoved++] = *s;
 	return 0;
 }
@@ -107,12 +104,12 @@ static int merge(struct pub_ca *p, const struct status_index *si, int64_t now, s
 int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
     struct err *e)
 {
-	char path[4096];
+	char path[TREE_PATH_MAX];
 	struct status_index *si = NULL;
 	struct err ie;
-	int r, n = snprintf(path, sizeof(path), "%s/%s/%s", tree, p->ca->dir, TREE_STATUS_INDEX);
+	int r;
 
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (tree_path(path, sizeof(path), tree, p->ca->dir, HASH_SHA1, TREE_STATUS_INDEX) < 0)
 		return err_set(e, "tree path too long");
 	r = status_index_open(path, &si, &ie);
 	if (r < 0) {
@@ -134,7 +131,7 @@ int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
 
 int pub_ca_open_dirs(struct pub_ca *p, struct sink *sink, struct err *e)
 {
-	char name[CA_DIR_LEN + 16];
+	char name[TREE_PATH_MAX];
 
 	p->handle = sink->ops->open_issuer(sink, p->ca->dir, e);
 	if (p->handle < 0)
@@ -146,7 +143,8 @@ int pub_ca_open_dirs(struct pub_ca *p, struct sink *sink, struct err *e)
 		}
 		if (!((unsigned)p->conf->hashes & (1u << alg)) && !(p->dropped & (1u << alg)))
 			continue;
-		snprintf(name, sizeof(name), "%s/%s", p->ca->dir, hash_name(alg));
+		if (tree_path(name, sizeof(name), NULL, p->ca->dir, alg, NULL) < 0)
+			return err_set(e, "%s: not a tree directory", p->ca->dir);
 		p->alg_handle[alg] = sink->ops->open_issuer(sink, name, e);
 		if (p->alg_handle[alg] < 0)
 			return -1;

@@ -10,6 +10,8 @@
 #include <openssl/x509v3.h>
 
 #include "ocsp/der.h"
+#include "ocsp/pem.h"
+#include "ocsp/timefmt.h"
 
 /* Writes name in RFC 2253 form, keeping only printable ASCII other than
  * ';' and '#' so that it can sit in a metadata file and a log line. */
@@ -37,37 +39,18 @@ static void name_text(X509_NAME *name, char *out, size_t size)
 		out[0] = '?';
 }
 
-static int64_t asn1_to_time(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return (int64_t)timegm(&tm);
-}
-
 int ca_open(const char *issuer_path, struct ca **out, struct err *e)
 {
 	struct ca *ca = calloc(1, sizeof(*ca));
-	BIO *bio;
 
 	if (ca == NULL)
 		return err_set(e, "out of memory");
-	bio = BIO_new_file(issuer_path, "r");
-	if (bio == NULL) {
-		err_ssl(e, "%s: cannot open", issuer_path);
+	if (pem_read_cert(issuer_path, &ca->issuer, e) != 0)
 		goto fail;
-	}
-	ca->issuer = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	if (ca->issuer == NULL) {
-		err_ssl(e, "%s: no PEM certificate", issuer_path);
-		goto fail;
-	}
 	for (int alg = 0; alg < HASH_COUNT; alg++)
 		if (certid_issuer_hash(ca->issuer, alg, &ca->hash[alg], e) != 0)
 			goto fail;
-	hex_lower(ca->dir, ca->hash[HASH_SHA1].key, 20);
+	tree_issuer_dir(ca->dir, ca->hash[HASH_SHA1].key);
 	name_text(X509_get_subject_name(ca->issuer), ca->subject, sizeof(ca->subject));
 	*out = ca;
 	return 0;
@@ -138,9 +121,12 @@ static int encode_certs(struct ca *ca, X509 *cert, struct err *e)
 static int check_validity(struct ca *ca, X509 *cert, int64_t now, int64_t validity,
     struct err *e)
 {
-	int64_t nb = asn1_to_time(X509_get0_notBefore(cert));
-	int64_t na = asn1_to_time(X509_get0_notAfter(cert));
+	int64_t nb, na;
 
+	if (timefmt_from_asn1(X509_get0_notBefore(cert), &nb) != 0 ||
+	    timefmt_from_asn1(X509_get0_notAfter(cert), &na) != 0)
+		return err_set(e, "the signer certificate %s has unreadable validity dates",
+		    ca->signer_subject);
 	if (now < nb)
 		return err_set(e, "the signer certificate %s is not valid yet", ca->signer_subject);
 	if (now >= na)

@@ -2,8 +2,10 @@
 
 #include <string.h>
 
+#include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/ocsp.h>
 
 /* AlgorithmIdentifier DER: SEQUENCE { OID, NULL } */
 static const uint8_t algid_sha1[] = {
@@ -114,4 +116,40 @@ int certid_issuer_hash(X509 *issuer, enum hash_alg alg,
 	    n != hash_len(alg))
 		return err_ssl(e, "cannot hash the issuer key");
 	return 0;
+}
+
+int certid_from_ocsp(const OCSP_CERTID *cid, struct req_certid *out, struct err *e)
+{
+	ASN1_OCTET_STRING *name = NULL, *key = NULL;
+	ASN1_OBJECT *md = NULL;
+	ASN1_INTEGER *serial = NULL;
+	size_t hl;
+
+	memset(out, 0, sizeof(*out));
+	if (!OCSP_id_get0_info(&name, &md, &key, &serial, (OCSP_CERTID *)cid) || !name ||
+	    !md || !key || !serial)
+		return err_set(e, "incomplete CertID");
+	out->alg = hash_from_nid(OBJ_obj2nid(md));
+	if (out->alg >= 0) {
+		hl = hash_len(out->alg);
+		if ((size_t)ASN1_STRING_length(name) != hl || (size_t)ASN1_STRING_length(key) != hl)
+			return err_set(e, "CertID hash lengths do not match its algorithm");
+		memcpy(out->name_hash, ASN1_STRING_get0_data(name), hl);
+		memcpy(out->key_hash, ASN1_STRING_get0_data(key), hl);
+	}
+	out->serial_ok = ASN1_STRING_type(serial) == V_ASN1_INTEGER &&
+	    serial_from_bytes(&out->serial, ASN1_STRING_get0_data(serial),
+	    (size_t)ASN1_STRING_length(serial)) == 0;
+	return 0;
+}
+
+int certid_same_issuer(const struct req_certid *a, const struct req_certid *b)
+{
+	size_t hl;
+
+	if (a->alg < 0 || a->alg != b->alg)
+		return 0;
+	hl = hash_len(a->alg);
+	return memcmp(a->name_hash, b->name_hash, hl) == 0 &&
+	    memcmp(a->key_hash, b->key_hash, hl) == 0;
 }

@@ -8,6 +8,7 @@
 
 #include <ini.h>
 
+#include "ocsp/array.h"
 #include "ocsp/certid.h"
 #include "ocsp/duration.h"
 #include "ini_setup.h"
@@ -244,7 +245,7 @@ static struct ca_conf *find_or_add_ca(struct config *c, const char *name,
 		err_set(e, "more than %d CAs", CONFIG_MAX_CAS);
 		return NULL;
 	}
-	v = realloc(c->cas, (c->ncas + 1) * sizeof(*v));
+	v = array_grow(c->cas, &c->cas_cap, c->ncas + 1, sizeof(*v));
 	if (v == NULL) {
 		err_set(e, "out of memory");
 		return NULL;

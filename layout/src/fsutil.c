@@ -113,7 +113,7 @@ fail:
 
 int fs_mkdirs(const char *path, unsigned mode, struct err *e)
 {
-	char buf[4096];
+	char buf[FS_PATH_MAX];
 	size_t n = strlen(path);
 
 	if (n == 0 || n >= sizeof(buf))

@@ -284,12 +284,12 @@ int tree_marker_parse(const char *text, struct tree_marker *m, struct err *e)
 
 int tree_marker_read(const char *tree, struct tree_marker *m, struct err *e)
 {
-	char path[4096];
+	char path[TREE_PATH_MAX];
 	uint8_t *text = NULL;
 	size_t len = 0;
-	int r, n = snprintf(path, sizeof(path), "%s/%s", tree, TREE_MARKER);
+	int r;
 
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (tree_path(path, sizeof(path), tree, NULL, -1, TREE_MARKER) < 0)
 		return err_set(e, "tree path too long");
 	if (access(path, F_OK) != 0 && errno == ENOENT)
 		return 1;
@@ -298,16 +298,4 @@ int tree_marker_read(const char *tree, struct tree_marker *m, struct err *e)
 	r = memchr(text, '\0', len) ? err_set(e, "binary data") : tree_marker_parse((char *)text, m, e);
 	free(text);
 	return r == 0 ? 0 : err_prefix(e, "%s", path);
-}
-
-int tree_issuer_dir_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n != 40)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-			return 0;
-	return 1;
 }

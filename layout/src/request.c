@@ -7,30 +7,6 @@
 #include <openssl/objects.h>
 #include <openssl/ocsp.h>
 
-static int copy_certid(OCSP_CERTID *cid, struct req_certid *out, struct err *e)
-{
-	ASN1_OCTET_STRING *name = NULL, *key = NULL;
-	ASN1_OBJECT *md = NULL;
-	ASN1_INTEGER *serial = NULL;
-	size_t hl;
-
-	memset(out, 0, sizeof(*out));
-	if (!OCSP_id_get0_info(&name, &md, &key, &serial, cid) || !name || !md || !key || !serial)
-		return err_set(e, "incomplete CertID");
-	out->alg = hash_from_nid(OBJ_obj2nid(md));
-	if (out->alg >= 0) {
-		hl = hash_len(out->alg);
-		if ((size_t)ASN1_STRING_length(name) != hl || (size_t)ASN1_STRING_length(key) != hl)
-			return err_set(e, "CertID hash lengths do not match its algorithm");
-		memcpy(out->name_hash, ASN1_STRING_get0_data(name), hl);
-		memcpy(out->key_hash, ASN1_STRING_get0_data(key), hl);
-	}
-	out->serial_ok = ASN1_STRING_type(serial) == V_ASN1_INTEGER &&
-	    serial_from_bytes(&out->serial, ASN1_STRING_get0_data(serial),
-	    (size_t)ASN1_STRING_length(serial)) == 0;
-	return 0;
-}
-
 /* The nonce extension value should be an OCTET STRING of 1..128 octets
  * (RFC 9654). Some old clients put the bare octets there; accept those
  * within the same bounds, since the client compares what it sent. */
@@ -78,6 +54,7 @@ int request_parse(const uint8_t *der, size_t len, size_t max_certs,
 	r->has_nonce = 0;
 	r->nonce_len = 0;
 	r->is_signed = 0;
+	r->signed_req = NULL;
 	if (max_certs > REQUEST_MAX_CERTS)
 		max_certs = REQUEST_MAX_CERTS;
 	if (len == 0 || len > REQUEST_MAX_DER)
@@ -102,39 +79,39 @@ int request_parse(const uint8_t *der, size_t len, size_t max_certs,
 		goto out;
 	}
 	for (int i = 0; i < count; i++)
-		if (copy_certid(OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i)),
+		if (certid_from_ocsp(OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i)),
 		    &r->id[i], e) != 0)
 			goto out;
 	r->n = (size_t)count;
 	if (copy_nonce(req, r, e) != 0)
 		goto out;
 	r->is_signed = OCSP_request_is_signed(req);
+	if (r->is_signed) {
+		r->signed_req = req;
+		req = NULL;
+	}
 	ret = REQUEST_OK;
 out:
 	OCSP_REQUEST_free(req);
 	return ret;
 }
 
-int request_verify(const uint8_t *der, size_t len, X509_STORE *store, struct err *e)
+void request_release(struct ocsp_request *r)
 {
-	const unsigned char *p = der;
-	OCSP_REQUEST *req;
+	OCSP_REQUEST_free(r->signed_req);
+	r->signed_req = NULL;
+}
+
+int request_verify(const struct ocsp_request *r, X509_STORE *store, struct err *e)
+{
 	int ok = 0;
 
-	if (len == 0 || len > REQUEST_MAX_DER)
-		return err_set(e, "request of %zu bytes", len), 0;
-	req = d2i_OCSP_REQUEST(NULL, &p, (long)len);
-	if (req == NULL) {
-		ERR_clear_error();
-		return err_set(e, "not a DER OCSP request"), 0;
-	}
-	if (!OCSP_request_is_signed(req))
+	if (!r->is_signed || r->signed_req == NULL)
 		err_set(e, "the request is not signed");
-	else if (OCSP_request_verify(req, NULL, store, 0) == 1)
+	else if (OCSP_request_verify(r->signed_req, NULL, store, 0) == 1)
 		ok = 1;
 	else
 		err_ssl(e, "the request's signature does not verify with a trusted requestor");
 	ERR_clear_error();
-	OCSP_REQUEST_free(req);
 	return ok;
 }

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "ocsp/der.h"
 
 static const uint8_t oid_basic[] = { 0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05,
@@ -188,6 +190,22 @@ void response_times(int64_t validity, int64_t backdate, const struct status_rec 
 	*next_update = *this_update + validity;
 	if (r->not_after > now + 3600 && r->not_after < *next_update)
 		*next_update = r->not_after;
+}
+
+int signed_response_set(struct signed_response *r, const uint8_t *der, size_t len,
+    int64_t this_update, int64_t next_update, struct err *e)
+{
+	unsigned int n = 0;
+
+	if (next_update <= this_update)
+		return err_set(e, "nextUpdate is not after thisUpdate");
+	r->der = der;
+	r->len = len;
+	r->this_update = this_update;
+	r->next_update = next_update;
+	if (!EVP_Digest(der, len, r->digest, &n, EVP_sha256(), NULL) || n != sizeof(r->digest))
+		return err_ssl(e, "SHA-256 failed");
+	return 0;
 }
 
 const uint8_t *response_error_der(enum response_error status, size_t *len)

@@ -9,8 +9,7 @@
 #include <openssl/pem.h>
 
 #include "ocsp/fsutil.h"
-
-#define MAX_PEM_FILE (1024 * 1024)
+#include "ocsp/pem.h"
 
 enum sig_kind { SIG_DIGEST_THEN_SIGN, SIG_ONESHOT };
 
@@ -56,7 +55,7 @@ static int load_key(const char *path, EVP_PKEY **out, struct err *e)
 	BIO *bio;
 	int asked = 0;
 
-	if (fs_read_file(path, MAX_PEM_FILE, &pem, &len, e) != 0)
+	if (fs_read_file(path, PEM_FILE_MAX, &pem, &len, e) != 0)
 		return -1;
 	bio = BIO_new_mem_buf(pem, (int)len);
 	*out = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_password, &asked) : NULL;
@@ -67,19 +66,6 @@ static int load_key(const char *path, EVP_PKEY **out, struct err *e)
 		return err_set(e, "%s: the key is encrypted; give an unencrypted PEM key", path);
 	if (*out == NULL)
 		return err_ssl(e, "%s: no PEM private key", path);
-	return 0;
-}
-
-static int load_cert(const char *path, X509 **out, struct err *e)
-{
-	BIO *bio = BIO_new_file(path, "r");
-
-	if (bio == NULL)
-		return err_ssl(e, "%s: cannot open", path);
-	*out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	if (*out == NULL)
-		return err_ssl(e, "%s: no PEM certificate", path);
 	return 0;
 }
 
@@ -132,7 +118,7 @@ int signer_load_pem(const char *cert_path, const char *key_path,
 
 	if (s == NULL)
 		return err_set(e, "out of memory");
-	if (load_cert(cert_path, &s->cert, e) != 0 || load_key(key_path, &s->key, e) != 0)
+	if (pem_read_cert(cert_path, &s->cert, e) != 0 || load_key(key_path, &s->key, e) != 0)
 		goto fail;
 	if (X509_check_private_key(s->cert, s->key) != 1) {
 		err_ssl(e, "%s: the key does not match the signer certificate %s",

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ocsp/array.h"
 #include "ocsp/tree.h"
 
 struct dir_sink {
@@ -56,7 +57,7 @@ static int clean_temp_files(int dirfd, struct err *e)
 static int dir_open_issuer(struct sink *s, const char *name, struct err *e)
 {
 	struct dir_sink *d = dir_of(s);
-	int fd;
+	int fd, *v;
 
 	if (mkdirat(d->rootfd, name, 0755) != 0 && errno != EEXIST)
 		return err_set(e, "%s: %s", name, strerror(errno));
@@ -67,16 +68,12 @@ static int dir_open_issuer(struct sink *s, const char *name, struct err *e)
 		close(fd);
 		return -1;
 	}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		int *v = realloc(d->fds, cap * sizeof(*v));
-		if (v == NULL) {
-			close(fd);
-			return err_set(e, "out of memory");
-		}
-		d->fds = v;
-		d->cap = cap;
+	v = array_grow(d->fds, &d->cap, d->n + 1, sizeof(*v));
+	if (v == NULL) {
+		close(fd);
+		return err_set(e, "out of memory");
 	}
+	d->fds = v;
 	d->fds[d->n] = fd;
 	return (int)d->n++;
 }

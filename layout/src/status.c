@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocsp/array.h"
+
 int status_differs(const struct status_rec *a, const struct status_rec *b)
 {
 	return serial_cmp(&a->serial, &b->serial) != 0 ||
@@ -57,14 +59,11 @@ void status_list_fini(struct status_list *l)
 
 struct status_rec *status_list_push(struct status_list *l)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		struct status_rec *v = realloc(l->v, cap * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		l->v = v;
-		l->cap = cap;
-	}
+	struct status_rec *v = array_grow(l->v, &l->cap, l->n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	l->v = v;
 	memset(&l->v[l->n], 0, sizeof(l->v[0]));
 	return &l->v[l->n++];
 }

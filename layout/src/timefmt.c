@@ -1,6 +1,7 @@
 #include "ocsp/timefmt.h"
 
 #include <string.h>
+#include <time.h>
 
 /* Civil time from seconds (proleptic Gregorian, Howard Hinnant's
  * days-to-civil algorithm): no gmtime_r, locale or snprintf, because the
@@ -199,4 +200,14 @@ int timefmt_parse_http(const char *s, int64_t *t)
 			mon = i + 1;
 	return make_time(digits(s + 12, 4), mon, digits(s + 5, 2),
 	    digits(s + 17, 2), digits(s + 20, 2), digits(s + 23, 2), t);
+}
+
+int timefmt_from_asn1(const ASN1_TIME *a, int64_t *t)
+{
+	struct tm tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+		return -1;
+	*t = (int64_t)timegm(&tm);
+	return 0;
 }

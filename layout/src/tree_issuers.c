@@ -1,6 +1,7 @@
 /* The issuer table of the tree reader: every <tree>/<issuer>/issuer.meta,
  * indexed per CertID hash algorithm by issuer key hash. Immutable once
- * built; readers hold a reference while they use it. */
+ * built; readers hold a reference while they use it, and a new one
+ * replaces it when a publish lands (the root or its marker changed). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -8,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "ocsp/array.h"
 #include "ocsp/tree.h"
 #include "tree_int.h"
 
@@ -25,7 +28,7 @@ void tree_warnf(const struct tree_warn *w, const char *fmt, ...)
 	w->warn(w->arg, msg);
 }
 
-void issuer_table_free(struct issuer_table *tab)
+static void issuer_table_free(struct issuer_table *tab)
 {
 	if (tab == NULL)
 		return;
@@ -109,13 +112,12 @@ static int table_index(const struct tree_warn *t, struct issuer_table *tab)
  * publish in progress), -1 when it is unusable (and says why). */
 static int issuer_load(const struct tree_warn *t, const char *dir, struct issuer *out)
 {
-	char path[TREE_PATH_MAX], keyhex[41];
+	char path[TREE_PATH_MAX], keydir[TREE_ISSUER_DIR_LEN + 1];
 	struct issuer_meta m;
 	struct stat st;
 	struct err e;
-	int n = snprintf(path, sizeof(path), "%s/%s/%s", t->root, dir, TREE_ISSUER_META);
 
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (tree_path(path, sizeof(path), t->root, dir, HASH_SHA1, TREE_ISSUER_META) < 0)
 		return -1;
 	if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 1;
@@ -123,13 +125,13 @@ static int issuer_load(const struct tree_warn *t, const char *dir, struct issuer
 		tree_warnf(t, "%s; issuer skipped", e.msg);
 		return -1;
 	}
-	hex_lower(keyhex, m.hash[HASH_SHA1].key, 20);
-	if (strcmp(keyhex, dir) != 0) {
-		tree_warnf(t, "%s: describes issuer key %s, not its directory; skipped", path, keyhex);
+	tree_issuer_dir(keydir, m.hash[HASH_SHA1].key);
+	if (strcmp(keydir, dir) != 0) {
+		tree_warnf(t, "%s: describes issuer key %s, not its directory; skipped", path, keydir);
 		return -1;
 	}
 	memset(out, 0, sizeof(*out));
-	memcpy(out->dir, dir, 41);
+	memcpy(out->dir, dir, sizeof(out->dir));
 	out->have_hash = m.have_hash;
 	out->presigned = m.presigned & m.have_hash;
 	memcpy(out->hash, m.hash, sizeof(out->hash));
@@ -153,21 +155,18 @@ static int table_add(const struct tree_warn *t, struct issuer_table *tab,
 		    t->root, TREE_MAX_ISSUERS, name);
 		return 0;
 	}
-	if (tab->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct issuer *v = realloc(tab->v, ncap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		tab->v = v;
-		*cap = ncap;
-	}
+	struct issuer *v = array_grow(tab->v, cap, tab->n + 1, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	tab->v = v;
 	tab->v[tab->n++] = is;
 	return 0;
 }
 
-/* Scans the root into a new table. A missing root gives an empty table;
- * any other failure gives NULL, so that the old table stays in use. */
-struct issuer_table *issuer_table_build(const struct tree_warn *t)
+/* Scans the root into a new table (one reference held by the caller). A
+ * missing root gives an empty table; any other failure gives NULL, so that
+ * the old table stays in use. */
+static struct issuer_table *issuer_table_build(const struct tree_warn *t)
 {
 	struct issuer_table *tab = calloc(1, sizeof(*tab));
 	struct tree_marker marker;
@@ -210,3 +209,94 @@ fail:
 	return NULL;
 }
 
+/* ---- the table in service ---- */
+
+struct issuer_table *tree_issuers_current(struct tree_issuers *s)
+{
+	struct issuer_table *tab;
+
+	pthread_mutex_lock(&s->table_lock);
+	tab = s->table;
+	atomic_fetch_add_explicit(&tab->refs, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&s->table_lock);
+	return tab;
+}
+
+/* Called with reload_lock held. The signatures are taken before the scan,
+ * so a publish that lands during it is seen by the next check. */
+static void refresh_locked(struct tree_issuers *s, int64_t now, int force)
+{
+	char marker[TREE_PATH_MAX];
+	struct file_sig rs, ms;
+	struct issuer_table *tab, *old;
+
+	atomic_store_explicit(&s->next_check, now + s->interval, memory_order_relaxed);
+	file_sig_get(s->w->root, 1, &rs);
+	if (tree_path(marker, sizeof(marker), s->w->root, NULL, -1, TREE_MARKER) < 0)
+		memset(&ms, 0, sizeof(ms));
+	else
+		file_sig_get(marker, 1, &ms);
+	if (!force && file_sig_eq(&rs, &s->root_sig) && file_sig_eq(&ms, &s->marker_sig))
+		return;
+	tab = issuer_table_build(s->w);
+	if (tab == NULL)
+		return;
+	s->root_sig = rs;
+	s->marker_sig = ms;
+	tab->epoch = ++s->epoch;
+	pthread_mutex_lock(&s->table_lock);
+	old = s->table;
+	s->table = tab;
+	pthread_mutex_unlock(&s->table_lock);
+	if (old != NULL)
+		issuer_table_put(old);
+}
+
+void tree_issuers_refresh(struct tree_issuers *s, int64_t now)
+{
+	pthread_mutex_lock(&s->reload_lock);
+	refresh_locked(s, now, 0);
+	pthread_mutex_unlock(&s->reload_lock);
+}
+
+struct issuer_table *tree_issuers_get(struct tree_issuers *s, int64_t now)
+{
+	if (tree_due(now, atomic_load_explicit(&s->next_check, memory_order_relaxed),
+	    s->interval) && pthread_mutex_trylock(&s->reload_lock) == 0) {
+		if (tree_due(now, atomic_load_explicit(&s->next_check, memory_order_relaxed),
+		    s->interval))
+			refresh_locked(s, now, 0);
+		pthread_mutex_unlock(&s->reload_lock);
+	}
+	return tree_issuers_current(s);
+}
+
+int tree_issuers_init(struct tree_issuers *s, const struct tree_warn *w,
+    int64_t interval, struct err *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->w = w;
+	s->interval = interval;
+	pthread_mutex_init(&s->table_lock, NULL);
+	pthread_mutex_init(&s->reload_lock, NULL);
+	/* An empty table first, so that lookups never see NULL. */
+	s->table = calloc(1, sizeof(*s->table));
+	if (s->table == NULL)
+		return err_set(e, "out of memory");
+	atomic_init(&s->table->refs, 1);
+	pthread_mutex_lock(&s->reload_lock);
+	refresh_locked(s, (int64_t)time(NULL), 1);
+	pthread_mutex_unlock(&s->reload_lock);
+	return 0;
+}
+
+void tree_issuers_fini(struct tree_issuers *s)
+{
+	if (s->w == NULL)
+		return;		/* never initialised */
+	if (s->table != NULL)
+		issuer_table_put(s->table);
+	s->table = NULL;
+	pthread_mutex_destroy(&s->table_lock);
+	pthread_mutex_destroy(&s->reload_lock);
+}

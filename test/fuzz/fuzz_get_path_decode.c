@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p == 0 && len > 0) {
 			struct ocsp_request r;
 			struct err e;
-			request_parse(out, len, REQUEST_MAX_CERTS, &r, &e);
+			if (request_parse(out, len, REQUEST_MAX_CERTS, &r, &e) == REQUEST_OK)
+				request_release(&r);
 		}
 	}
 	return 0;

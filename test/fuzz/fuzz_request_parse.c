@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(!r.has_nonce || (r.nonce_len >= REQUEST_NONCE_MIN &&
 	    r.nonce_len <= sizeof(r.nonce)));
 	FUZZ_ASSERT(r.has_nonce || r.nonce_len == 0);
+	FUZZ_ASSERT(!r.is_signed == !r.signed_req);
 	for (size_t i = 0; i < r.n; i++) {
 		FUZZ_ASSERT(r.id[i].alg >= -1 && r.id[i].alg < HASH_COUNT);
 		if (!r.id[i].serial_ok)
@@ -33,5 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		serial_name(&r.id[i].serial, name);
 		FUZZ_ASSERT(serial_name_valid(name));
 	}
+	request_release(&r);
 	return 0;
 }

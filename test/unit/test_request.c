@@ -353,6 +353,27 @@ static void test_signed(void)
 	CHECK_EQ(r.is_signed, 1);
 	CHECK_EQ(r.n, 2);
 	CHECK_EQ(r.has_nonce, 1);
+	CHECK(r.signed_req != NULL);
+
+	/* Verified on the parsed form: trusted through its CA, or not at all. */
+	X509_STORE *trusted = X509_STORE_new(), *empty = X509_STORE_new();
+	CHECK(trusted != NULL && empty != NULL && X509_STORE_add_cert(trusted, ca_cert));
+	CHECK_EQ(request_verify(&r, trusted, &e), 1);
+	CHECK_EQ(request_verify(&r, empty, &e), 0);
+	CHECK_CONTAINS(e.msg, "does not verify");
+	request_release(&r);
+	CHECK(r.signed_req == NULL);
+	request_release(&r);	/* twice is harmless */
+	CHECK_EQ(request_verify(&r, trusted, &e), 0);
+
+	OCSP_REQUEST *plain = request_with(1);
+	CHECK_EQ(parse(plain, 4, &r, &e), REQUEST_OK);
+	CHECK(r.signed_req == NULL);
+	CHECK_EQ(request_verify(&r, trusted, &e), 0);
+	CHECK_CONTAINS(e.msg, "not signed");
+	OCSP_REQUEST_free(plain);
+	X509_STORE_free(trusted);
+	X509_STORE_free(empty);
 	OCSP_REQUEST_free(req);
 	X509_free(cert);
 	EVP_PKEY_free(key);

@@ -13,13 +13,12 @@
 #include "ocsp/config.h"
 #include "ocsp/err.h"
 #include "ocsp/signer.h"
-
-#define CA_DIR_LEN 40	/* lowercase hex SHA-1 of the issuer key */
+#include "ocsp/tree.h"
 
 struct ca {
 	X509 *issuer;
 	struct issuer_hash hash[HASH_COUNT];
-	char dir[CA_DIR_LEN + 1];
+	char dir[TREE_ISSUER_DIR_LEN + 1];	/* in the tree */
 	char subject[256];		/* RFC 2253 form, for messages */
 
 	/* Present once ca_attach_signer succeeded. */

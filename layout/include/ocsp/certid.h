@@ -9,10 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include "ocsp/err.h"
 #include "ocsp/hex.h"
+#include "ocsp/serial.h"
 
 enum hash_alg {
 	HASH_SHA1 = 0,
@@ -51,5 +53,23 @@ struct issuer_hash {
 /* Computes name and key hashes of issuer for alg. Returns 0 or -1. */
 int certid_issuer_hash(X509 *issuer, enum hash_alg alg,
     struct issuer_hash *out, struct err *e);
+
+/* A CertID as a request names it, or a response file answers it. */
+struct req_certid {
+	int alg;			/* enum hash_alg, or -1 if not supported */
+	uint8_t name_hash[HASH_MAX_LEN];
+	uint8_t key_hash[HASH_MAX_LEN];
+	struct serial serial;
+	int serial_ok;			/* 0 for negative or over-long serials */
+};
+
+/* Copies an OpenSSL CertID into out: a hash we do not support gets alg -1
+ * (and no hashes), a serial we cannot name gets serial_ok 0. Returns 0,
+ * or -1 for a CertID with parts missing or hashes of the wrong length. */
+int certid_from_ocsp(const OCSP_CERTID *cid, struct req_certid *out, struct err *e);
+
+/* Non-zero when a and b name the same issuer with the same hash (a must
+ * have a supported one). */
+int certid_same_issuer(const struct req_certid *a, const struct req_certid *b);
 
 #endif

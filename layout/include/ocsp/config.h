@@ -68,7 +68,7 @@ struct config {
 	int64_t online_cache_entries;	/* online answers kept until refresh */
 
 	struct ca_conf *cas;
-	size_t ncas;
+	size_t ncas, cas_cap;
 };
 
 /* Fills c with the defaults of every non-CA key. */

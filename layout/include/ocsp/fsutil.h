@@ -46,6 +46,9 @@ void file_sig_from_stat(struct file_sig *s, const struct stat *st);
 void file_sig_get(const char *path, int follow, struct file_sig *s);
 int file_sig_eq(const struct file_sig *a, const struct file_sig *b);
 
+/* Longest path fs_mkdirs takes. */
+#define FS_PATH_MAX 4096
+
 /* mkdir -p with mode for every directory created. */
 int fs_mkdirs(const char *path, unsigned mode, struct err *e);
 

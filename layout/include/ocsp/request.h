@@ -1,14 +1,17 @@
 /* The OCSP request parser (RFC 6960 4.1), for untrusted input.
  *
- * The DER is decoded by OpenSSL with a hard size limit, then copied into a
- * fixed-size structure so that nothing later depends on OpenSSL objects
- * and nothing grows with what a client sends. */
+ * The DER is decoded once, by OpenSSL with a hard size limit, then copied
+ * into a fixed-size structure so that nothing later depends on OpenSSL
+ * objects and nothing grows with what a client sends. The one exception is
+ * a signed request: its decoded form is kept for request_verify, which
+ * needs to know the CA (from the CertIDs) before it can check it. */
 #ifndef OCSP_REQUEST_H
 #define OCSP_REQUEST_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/ocsp.h>
 #include <openssl/x509_vfy.h>
 
 #include "ocsp/certid.h"
@@ -23,14 +26,6 @@
 #define REQUEST_NONCE_MIN 1
 #define REQUEST_NONCE_MAX 128
 
-struct req_certid {
-	int alg;			/* enum hash_alg, or -1 if not supported */
-	uint8_t name_hash[HASH_MAX_LEN];
-	uint8_t key_hash[HASH_MAX_LEN];
-	struct serial serial;
-	int serial_ok;			/* 0 for negative or over-long serials */
-};
-
 struct ocsp_request {
 	size_t n;
 	struct req_certid id[REQUEST_MAX_CERTS];
@@ -38,6 +33,7 @@ struct ocsp_request {
 	uint8_t nonce[RESPONSE_NONCE_EXT_MAX];	/* extnValue, to echo as is */
 	size_t nonce_len;
 	int is_signed;			/* carries an optionalSignature */
+	OCSP_REQUEST *signed_req;	/* the decoded request when signed, or NULL */
 };
 
 enum request_status {
@@ -48,15 +44,20 @@ enum request_status {
 
 /* Parses der (len bytes, at most REQUEST_MAX_DER) into r, allowing at
  * most max_certs (<= REQUEST_MAX_CERTS) CertIDs. Returns an
- * enum request_status; e explains any failure. */
+ * enum request_status; e explains any failure. A successfully parsed
+ * signed request holds its decoded form until request_release. */
 int request_parse(const uint8_t *der, size_t len, size_t max_certs,
     struct ocsp_request *r, struct err *e);
 
-/* Checks a signed request (RFC 6960 4.1.2): its signature with the
+/* Frees what request_parse kept (a signed request's decoded form). Safe
+ * to call more than once, and on any request request_parse filled. */
+void request_release(struct ocsp_request *r);
+
+/* Checks a parsed signed request (RFC 6960 4.1.2): its signature with the
  * requestor certificate it carries, and that certificate's chain against
  * store (trusted requestors or their CAs). Returns 1 when it verifies,
  * 0 when the request is unsigned or does not verify (e says why). */
-int request_verify(const uint8_t *der, size_t len, X509_STORE *store, struct err *e);
+int request_verify(const struct ocsp_request *r, X509_STORE *store, struct err *e);
 
 /* GET requests (RFC 6960 A.1, RFC 9919): the path is a base64 DER request,
  * possibly after a path prefix. */

@@ -63,6 +63,27 @@ int response_build(const struct ca *ca, struct signer_ctx *sc,
 void response_times(int64_t validity, int64_t backdate, const struct status_rec *r,
     int64_t now, int64_t *this_update, int64_t *next_update);
 
+/* A complete DER OCSPResponse as lookupd serves it, whether it was read
+ * from a tree file or signed online: its bytes, the times it is valid for
+ * and a digest that identifies the bytes (taken when they were checked;
+ * HTTP validators such as an ETag are derived from it). */
+#define SIGNED_RESPONSE_DIGEST 32	/* SHA-256 */
+
+struct signed_response {
+	const uint8_t *der;
+	size_t len;
+	int64_t this_update;
+	int64_t next_update;		/* the earliest of its SingleResponses */
+	uint8_t digest[SIGNED_RESPONSE_DIGEST];
+};
+
+/* Fills r for len bytes at der valid from this_update to next_update, and
+ * takes their digest. Returns 0, or -1 when nextUpdate is not after
+ * thisUpdate. r->der is der: set it afterwards to serve other bytes with
+ * the same content (a mapping of the file der was copied from). */
+int signed_response_set(struct signed_response *r, const uint8_t *der, size_t len,
+    int64_t this_update, int64_t next_update, struct err *e);
+
 /* Unsuccessful responses (responseStatus only, RFC 6960 4.2.1). */
 enum response_error {
 	RESPONSE_MALFORMED = 1,

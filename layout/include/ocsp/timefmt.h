@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/asn1.h>
+
 #define TIMEFMT_GEN_LEN 15	/* YYYYMMDDHHMMSSZ */
 #define TIMEFMT_HTTP_LEN 29	/* Sun, 06 Nov 1994 08:49:37 GMT */
 #define TIMEFMT_ISO_LEN 20	/* 2026-11-24T07:08:12Z */
@@ -20,6 +22,10 @@ int timefmt_iso(char *out, size_t size, int64_t t);
  * YYMMDDHHMMSSZ (years 50..99 are 19xx) or GeneralizedTime
  * YYYYMMDDHHMMSSZ. Exactly n bytes must be consumed. Returns 0 or -1. */
 int timefmt_parse_asn1(const char *s, size_t n, int64_t *t);
+
+/* An OpenSSL ASN1_TIME (UTCTime or GeneralizedTime) in seconds. Returns
+ * 0, or -1 for NULL or a time OpenSSL cannot read. */
+int timefmt_from_asn1(const ASN1_TIME *a, int64_t *t);
 
 /* Parses an ISO 8601 time as timefmt_iso writes it. Returns 0 or -1. */
 int timefmt_parse_iso(const char *s, int64_t *t);

@@ -14,6 +14,7 @@
 
 #include "ocsp/certid.h"
 #include "ocsp/err.h"
+#include "ocsp/serial.h"
 
 #define TREE_FORMAT 1
 #define TREE_MARKER "generation"
@@ -59,7 +60,33 @@ int tree_marker_parse(const char *text, struct tree_marker *m, struct err *e);
 /* Returns 0, 1 when the tree has no marker yet, -1 on error. */
 int tree_marker_read(const char *tree, struct tree_marker *m, struct err *e);
 
+/* ---- names and paths: the one place a tree path is made ---- */
+
+/* An issuer directory is the lowercase hex SHA-1 of the issuer's key. */
+#define TREE_ISSUER_DIR_LEN 40
+/* Every path into a tree fits in this, root included. */
+#define TREE_PATH_MAX 4096
+/* The longest name below the root: "<issuer>/sha512/<SERIAL>". */
+#define TREE_REL_MAX (TREE_ISSUER_DIR_LEN + 1 + 6 + 1 + SERIAL_NAME_MAX)
+/* So a root may be this long at most. */
+#define TREE_ROOT_MAX (TREE_PATH_MAX - 1 - TREE_REL_MAX - 1)
+
 /* Non-zero when name is an issuer directory name (40 lowercase hex). */
 int tree_issuer_dir_valid(const char *name);
+/* The directory name of the issuer whose key hashes (SHA-1) to key_sha1. */
+void tree_issuer_dir(char out[TREE_ISSUER_DIR_LEN + 1], const uint8_t key_sha1[20]);
+
+/* Builds "<root>/<issuer>/<hash>/<name>" into out (cap bytes, at most
+ * TREE_PATH_MAX is ever needed) and returns its length, or -1 when a part
+ * is not a tree name or the path does not fit. Parts may be left out:
+ * root NULL gives a path relative to the root (for sinks), issuer NULL a
+ * file at the root, alg HASH_SHA1 or -1 the issuer directory itself (the
+ * other CertID hashes have a subdirectory each), name NULL the directory.
+ * name must be one path component other than "." and "..". */
+int tree_path(char *out, size_t cap, const char *root, const char *issuer, int alg,
+    const char *name);
+/* The path of the response file for serial s with CertID hash alg. */
+int tree_response_path(char *out, size_t cap, const char *root, const char *issuer,
+    int alg, const struct serial *s);
 
 #endif

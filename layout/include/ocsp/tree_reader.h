@@ -1,9 +1,11 @@
 /* The tree reader: lookupd's view of a published tree.
  *
  * Finds the issuer of a request's CertID by any of its hashes (from each
- * issuer.meta), maps a serial to its file through one validating function
- * (request bytes never become a path), and serves the file from a bounded
- * cache of read-only mmaps, so a hot response costs no open, read or copy.
+ * issuer.meta), maps a serial to its file through the tree's one path
+ * builder (request bytes never become a path), validates the file once and
+ * keeps it in a bounded cache of read-only mmaps (cache.h), so a hot
+ * response costs no open, read or parse: the caller gets the mapping
+ * itself, and copies from it (memguard.h) into what it sends.
  * A new publish is picked up without restart: the root marker is checked
  * every reload_interval, and a cached file is re-checked (one fstatat)
  * when it was last checked more than reload_interval ago. Replaced files
@@ -17,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ocsp/certid.h"
 #include "ocsp/err.h"
-#include "ocsp/request.h"
-#include "ocsp/timefmt.h"
+#include "ocsp/response.h"
 
 struct tree_reader_opts {
 	const char *root;
@@ -41,24 +43,6 @@ int tree_reader_open(const struct tree_reader_opts *o, struct tree_reader **out,
     struct err *e);
 void tree_reader_close(struct tree_reader *t);
 
-/* A pre-signed response held by the caller until tree_response_release.
- * Everything HTTP needs is derived once, when the file is mapped. */
-struct tree_response {
-	const uint8_t *der;
-	size_t len;
-	int64_t this_update;
-	int64_t next_update;
-	char etag[24];				/* quoted strong ETag */
-	char last_modified[TIMEFMT_HTTP_LEN + 1];	/* thisUpdate */
-	char expires[TIMEFMT_HTTP_LEN + 1];		/* nextUpdate */
-};
-
-/* Fills the HTTP metadata of r, whose der and len are set, for a response
- * with these times (also used for lookupd's online answers, so that both
- * kinds carry the same headers). Returns 0, or -1 for impossible times. */
-int tree_response_describe(struct tree_response *r, int64_t this_update,
-    int64_t next_update, struct err *e);
-
 enum tree_lookup {
 	TREE_FOUND = 0,
 	TREE_NO_ISSUER,		/* no issuer in the tree matches the CertID */
@@ -68,12 +52,14 @@ enum tree_lookup {
 	TREE_BAD_FILE,		/* the file is not a valid response for the CertID */
 };
 
-/* Looks up one CertID at time now. On TREE_FOUND *out holds a reference.
- * Thread-safe; a cached response costs no system call, except one
- * fstatat per reload_interval to notice a replaced file. */
+/* Looks up one CertID at time now. On TREE_FOUND *out is the validated
+ * response, its der a read-only mapping of the file, held for the caller
+ * until tree_reader_release. Thread-safe; a cached response costs no
+ * system call, except one fstatat per reload_interval to notice a
+ * replaced file. */
 enum tree_lookup tree_reader_lookup(struct tree_reader *t,
-    const struct req_certid *id, int64_t now, const struct tree_response **out);
-void tree_response_release(struct tree_reader *t, const struct tree_response *r);
+    const struct req_certid *id, int64_t now, const struct signed_response **out);
+void tree_reader_release(struct tree_reader *t, const struct signed_response *r);
 
 /* Checks for a new generation now (also done lazily by lookups). */
 void tree_reader_refresh(struct tree_reader *t, int64_t now);
