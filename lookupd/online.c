@@ -121,16 +121,6 @@ void online_free(struct online *o)
 	free(o);
 }
 
-size_t online_count(const struct online *o)
-{
-	return o ? o->n : 0;
-}
-
-const struct online_ca *online_ca_at(const struct online *o, size_t i)
-{
-	return &o->cas[i];
-}
-
 const struct online_ca *online_find(const struct online *o, const struct req_certid *id)
 {
 	if (o == NULL || id->alg < 0)

@@ -38,9 +38,6 @@ int online_new(const struct config *c, const char *tree, struct online **out,
     struct err *e);
 void online_free(struct online *o);
 
-size_t online_count(const struct online *o);
-const struct online_ca *online_ca_at(const struct online *o, size_t i);
-
 /* The configured CA a CertID names (both hashes, any hash algorithm). */
 const struct online_ca *online_find(const struct online *o, const struct req_certid *id);
 

@@ -78,11 +78,6 @@ void der_octets(struct der *d, const void *p, size_t n)
 	der_header(d, DER_OCTET_STRING, n);
 }
 
-void der_null(struct der *d)
-{
-	der_header(d, DER_NULL, 0);
-}
-
 void der_enum(struct der *d, uint8_t v)
 {
 	der_raw(d, &v, 1);

@@ -59,7 +59,8 @@ static void put_single_extensions(struct der *d, const struct status_rec *st)
 
 static void put_cert_status(struct der *d, const struct status_rec *st)
 {
-	static const uint8_t good[] = { 0x80, 0x00 }, unknown[] = { 0x82, 0x00 };
+	/* good [0] IMPLICIT NULL, unknown [2] IMPLICIT UnknownInfo (NULL) */
+	static const uint8_t good[] = { DER_CTX0_PRIM, 0x00 }, unknown[] = { DER_CTX2_PRIM, 0x00 };
 	size_t mark = der_len(d);
 
 	if (st->status == CERT_GOOD) {
@@ -103,7 +104,7 @@ static void put_single(struct der *d, const struct single_resp *s)
 
 static void put_response_extensions(struct der *d, const struct response_opts *o)
 {
-	static const uint8_t null_value[] = { 0x05, 0x00 };
+	static const uint8_t null_value[] = { DER_NULL, 0x00 };
 	size_t mark = der_len(d);
 
 	if (o->extended_revoke)

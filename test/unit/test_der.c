@@ -160,7 +160,7 @@ static void test_small_values(void)
 	m = der_len(&d);
 	der_wrap(&d, DER_CTX0, m);	/* empty [0] */
 	der_enum(&d, 3);
-	der_null(&d);
+	der_header(&d, DER_NULL, 0);
 	der_uint(&d, &five, 1);
 	der_wrap(&d, DER_SEQUENCE, 0);
 	CHECK(der_ok(&d));
@@ -177,7 +177,7 @@ static void test_wrap_mark(void)
 	size_t m;
 
 	der_init(&d, buf, sizeof(buf));
-	der_null(&d);
+	der_header(&d, DER_NULL, 0);
 	m = der_len(&d);
 	der_octets(&d, "A", 1);
 	der_wrap(&d, DER_CTX1, m);
@@ -206,7 +206,7 @@ static void test_overflow(void)
 	der_raw(&d, "f", 1);
 	CHECK(!der_ok(&d));
 	CHECK_EQ(der_len(&d), 3);
-	der_null(&d);
+	der_header(&d, DER_NULL, 0);
 	der_wrap(&d, DER_SEQUENCE, 0);
 	der_uint(&d, (const uint8_t *)"\x01", 1);
 	CHECK(!der_ok(&d));
@@ -226,7 +226,7 @@ static void test_overflow(void)
 	der_init(&d, buf, 0);
 	der_raw(&d, "", 0);
 	CHECK(der_ok(&d));
-	der_null(&d);
+	der_header(&d, DER_NULL, 0);
 	CHECK(!der_ok(&d));
 	CHECK_EQ(der_len(&d), 0);
 }

@@ -32,7 +32,6 @@ void der_header(struct der *d, uint8_t tag, size_t len);
 void der_wrap(struct der *d, uint8_t tag, size_t mark);
 
 void der_octets(struct der *d, const void *p, size_t n);
-void der_null(struct der *d);
 void der_enum(struct der *d, uint8_t v);
 /* A non-negative INTEGER from big-endian magnitude bytes without leading
  * zeros (a zero value is one 0x00 byte). */
@@ -41,8 +40,8 @@ void der_uint(struct der *d, const uint8_t *mag, size_t n);
 void der_gentime(struct der *d, int64_t t);
 
 enum {
-	DER_BOOLEAN = 0x01, DER_INTEGER = 0x02, DER_BIT_STRING = 0x03,
-	DER_OCTET_STRING = 0x04, DER_NULL = 0x05, DER_OID = 0x06,
+	DER_INTEGER = 0x02, DER_BIT_STRING = 0x03,
+	DER_OCTET_STRING = 0x04, DER_NULL = 0x05,
 	DER_ENUMERATED = 0x0a, DER_GENERALIZEDTIME = 0x18,
 	DER_SEQUENCE = 0x30,
 	DER_CTX0 = 0xa0, DER_CTX1 = 0xa1, DER_CTX2 = 0xa2,	/* [n] constructed */
