@@ -7,8 +7,13 @@
 #include <time.h>
 
 #include "ocsp/bytehash.h"
+#include "ocsp/ca.h"
+#include "ocsp/config.h"
+#include "ocsp/hex.h"
 #include "ocsp/log.h"
 #include "ocsp/serial.h"
+#include "ocsp/status_view.h"
+#include "ocsp/tree_reader.h"
 
 #include "online_cache.h"
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ocsp/certid.h"
 #include "ocsp/err.h"
 #include "ocsp/request.h"
 #include "ocsp/response.h"

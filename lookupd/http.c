@@ -1,5 +1,6 @@
 #include "http.h"
 
+#include <civetweb.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,12 +8,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include <civetweb.h>
-
 #include "ocsp/hex.h"
 #include "ocsp/log.h"
 #include "ocsp/memguard.h"
 #include "ocsp/request.h"
+#include "ocsp/response.h"
 #include "ocsp/timefmt.h"
 
 /* An idle keep-alive connection holds a worker thread: long enough for a

@@ -1,17 +1,18 @@
 #include "online.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "ocsp/array.h"
+#include "ocsp/ca.h"
 #include "ocsp/log.h"
 #include "ocsp/response.h"
+#include "ocsp/signer.h"
+#include "ocsp/status.h"
+#include "ocsp/status_view.h"
 #include "ocsp/tree.h"
 
 struct online {

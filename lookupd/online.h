@@ -17,6 +17,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "ocsp/ca.h"
+#include "ocsp/certid.h"
 #include "ocsp/config.h"
 #include "ocsp/err.h"
 #include "ocsp/request.h"

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "ocsp/cache.h"
+#include "ocsp/certid.h"
+#include "ocsp/serial.h"
 
 /* CertID key: algorithm, both hashes, serial length and serial. */
 #define KEY_ONE (1 + 2 * HASH_MAX_LEN + 1 + SERIAL_MAX)

@@ -1,14 +1,23 @@
 /* What to sign: a merge of the new status (sorted) with the status index
  * the last run wrote (sorted the same way). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ocsp/array.h"
 #include "ocsp/bytehash.h"
+#include "ocsp/ca.h"
+#include "ocsp/certid.h"
+#include "ocsp/config.h"
+#include "ocsp/err.h"
 #include "ocsp/log.h"
+#include "ocsp/serial.h"
+#include "ocsp/sink.h"
+#include "ocsp/status.h"
 #include "ocsp/status_index.h"
 #include "ocsp/tree.h"
+
 #include "publisher.h"
 
 /* Spreads refreshes: a response is due up to a quarter of the refresh

@@ -1,12 +1,24 @@
 /* The signing pool: every core signs, each thread with its own signing
  * context per CA and its own output buffer, taking jobs in small batches
  * from one shared counter. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
+#include "ocsp/ca.h"
+#include "ocsp/certid.h"
+#include "ocsp/config.h"
+#include "ocsp/err.h"
+#include "ocsp/fsutil.h"
 #include "ocsp/response.h"
 #include "ocsp/serial.h"
+#include "ocsp/signer.h"
+#include "ocsp/sink.h"
+#include "ocsp/status.h"
+
 #include "publisher.h"
 
 #define POOL_BATCH 32

@@ -2,12 +2,22 @@
  * system synced, its status index and metadata are replaced (each synced),
  * and the root marker goes last, so anything that sees a new marker or
  * status index also sees the responses they describe. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocsp/ca.h"
+#include "ocsp/certid.h"
+#include "ocsp/config.h"
+#include "ocsp/err.h"
+#include "ocsp/fsutil.h"
 #include "ocsp/serial.h"
+#include "ocsp/sink.h"
+#include "ocsp/status.h"
 #include "ocsp/status_index.h"
+#include "ocsp/tree.h"
+
 #include "publisher.h"
 
 static int remove_name(struct pub_ca *p, struct sink *sink, unsigned algs,

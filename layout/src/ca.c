@@ -1,15 +1,18 @@
 #include "ocsp/ca.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <openssl/obj_mac.h>
+#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "ocsp/der.h"
+#include "ocsp/hex.h"
 #include "ocsp/pem.h"
 #include "ocsp/timefmt.h"
 

@@ -4,8 +4,10 @@
 
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/objects.h>
 #include <openssl/ocsp.h>
+#include <openssl/x509.h>
 
 /* AlgorithmIdentifier DER: SEQUENCE { OID, NULL } */
 static const uint8_t algid_sha1[] = {

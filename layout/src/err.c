@@ -1,6 +1,7 @@
 #include "ocsp/err.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -1,5 +1,6 @@
 #include "ocsp/request.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "ocsp/hex.h"

@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
-#include <time.h>
 
 static const char *log_ident = "ocsp";
 static int log_syslog;

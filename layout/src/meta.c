@@ -1,8 +1,8 @@
 #include "ocsp/tree.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +10,12 @@
 
 #include <ini.h>
 
+#include "ocsp/certid.h"
+#include "ocsp/err.h"
 #include "ocsp/fsutil.h"
+#include "ocsp/hex.h"
 #include "ocsp/timefmt.h"
+
 #include "ini_setup.h"
 
 /* A small appender over a fixed buffer; overflow is sticky. */

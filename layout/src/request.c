@@ -4,8 +4,9 @@
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>
-#include <openssl/objects.h>
+#include <openssl/obj_mac.h>
 #include <openssl/ocsp.h>
+#include <openssl/x509.h>
 
 /* The nonce extension value should be an OCTET STRING of 1..128 octets
  * (RFC 9654). Some old clients put the bare octets there; accept those

@@ -1,12 +1,14 @@
 #include "ocsp/signer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "ocsp/fsutil.h"
 #include "ocsp/pem.h"

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "ocsp/array.h"
+#include "ocsp/err.h"
+#include "ocsp/fsutil.h"
 #include "ocsp/tree.h"
 
 struct dir_sink {

@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 
+#include "ocsp/err.h"
+#include "ocsp/fsutil.h"
+
 static int null_open_issuer(struct sink *s, const char *dir, struct err *e)
 {
 	return 0;

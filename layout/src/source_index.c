@@ -1,10 +1,12 @@
 #include "ocsp/source_index.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocsp/serial.h"
 #include "ocsp/timefmt.h"
 
 #define INDEX_FIELDS 6

@@ -1,11 +1,9 @@
 #include "ocsp/status_view.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ocsp/fsutil.h"
 #include "ocsp/source_index.h"

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/asn1.h>
+
 /* Civil time from seconds (proleptic Gregorian, Howard Hinnant's
  * days-to-civil algorithm): no gmtime_r, locale or snprintf, because the
  * publisher formats three times per signed response. */

@@ -3,6 +3,7 @@
  * that led to it. Nothing here decides about caching; the reader does. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -12,8 +13,15 @@
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
+#include "ocsp/certid.h"
+#include "ocsp/err.h"
+#include "ocsp/fsutil.h"
 #include "ocsp/memguard.h"
+#include "ocsp/response.h"
+#include "ocsp/serial.h"
 #include "ocsp/timefmt.h"
+#include "ocsp/tree_reader.h"
+
 #include "tree_int.h"
 
 /* OpenSSL's client refuses responses over 100 KiB, so a larger file is

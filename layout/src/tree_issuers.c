@@ -4,7 +4,10 @@
  * replaces it when a publish lands (the root or its marker changed). */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +15,11 @@
 #include <time.h>
 
 #include "ocsp/array.h"
+#include "ocsp/certid.h"
+#include "ocsp/err.h"
+#include "ocsp/fsutil.h"
 #include "ocsp/tree.h"
+
 #include "tree_int.h"
 
 void tree_warnf(const struct tree_warn *w, const char *fmt, ...)

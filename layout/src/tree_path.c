@@ -3,9 +3,12 @@
  * name of the tree or nothing. */
 #include "ocsp/tree.h"
 
+#include <stdint.h>
 #include <string.h>
 
+#include "ocsp/certid.h"
 #include "ocsp/hex.h"
+#include "ocsp/serial.h"
 
 int tree_issuer_dir_valid(const char *name)
 {

@@ -5,12 +5,16 @@
 #include "ocsp/tree_reader.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ocsp/cache.h"
+#include "ocsp/fsutil.h"
 #include "ocsp/serial.h"
+#include "ocsp/tree.h"
+
 #include "tree_int.h"
 
 /* Each cached response is one mapping; leave the other half of

@@ -1,6 +1,7 @@
 /* CertID hash algorithms: names, lengths, NIDs, AlgorithmIdentifier DER
  * (compared with OpenSSL's own encoding), and the hex helpers. */
 #include "ocsp/certid.h"
+#include "ocsp/hex.h"
 
 #include <openssl/objects.h>
 #include <openssl/x509.h>

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "ocsp/ca.h"
+#include "ocsp/hex.h"
 #include "ocsp/request.h"
 #include "ocsp/tree.h"
 #include "check.h"

@@ -13,7 +13,6 @@
 #include <openssl/x509.h>
 
 #include "ocsp/err.h"
-#include "ocsp/hex.h"
 #include "ocsp/serial.h"
 
 enum hash_alg {

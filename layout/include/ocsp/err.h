@@ -6,7 +6,6 @@
 #ifndef OCSP_ERR_H
 #define OCSP_ERR_H
 
-#include <stddef.h>
 
 #define ERR_MSG_MAX 512
 

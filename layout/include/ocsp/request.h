@@ -17,7 +17,6 @@
 #include "ocsp/certid.h"
 #include "ocsp/err.h"
 #include "ocsp/response.h"
-#include "ocsp/serial.h"
 
 /* Hard limits whatever the configuration says. */
 #define REQUEST_MAX_DER 65536

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ocsp/err.h"
+#include "ocsp/serial.h"
 #include "ocsp/status.h"
 
 #define STATUS_INDEX_MAGIC "OCSPSIX1"
