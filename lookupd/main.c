@@ -1,7 +1,6 @@
 /* ocsp-lookupd: answers OCSP requests from a tree of pre-signed responses,
  * and signs online what the tree cannot answer when a CA's key is given. */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ocsp/cli.h"
 #include "ocsp/config.h"
 #include "ocsp/log.h"
 #include "ocsp/memguard.h"
@@ -18,14 +18,51 @@
 #include "http.h"
 #include "online.h"
 
-#ifndef OCSP_VERSION
-#define OCSP_VERSION "0.1.0"
-#endif
-
 /* Exit codes (also in --help); 1 means what it means for the publisher. */
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
 
-static const char usage_text[] =
+enum { FLAG_CHECK = 1, FLAG_LOG_LEVEL, FLAG_SYSLOG, FLAG_HELP, FLAG_HELP_CONFIG,
+	FLAG_VERSION };
+
+/* Every flag, in the order --help lists them. */
+static const struct cli_flag flags[] = {
+	CLI_CONFIG_FILE("config", 'c', "FILE", "configuration file (INI; see --help-config)"),
+	CLI_KEY("tree", 't', "DIR", "", "tree", "the response tree (key 'tree')"),
+	CLI_KEY("listen", 'l', "LIST", "lookupd", "listen",
+	    "ADDR:PORT[,ADDR:PORT...] (key 'listen', default\n"
+	    "127.0.0.1:8080; 0.0.0.0 for every IPv4 address; port 0\n"
+	    "picks a free port, logged at start). IPv6 ([::]:PORT)\n"
+	    "needs a civetweb built with IPv6; Debian's is not."),
+	CLI_KEY("path-prefix", 'p', "PATH", "lookupd", "path_prefix",
+	    "URL path of the responder in the certificates' AIA,\n"
+	    "e.g. /ocsp (key 'path_prefix'); requests are also\n"
+	    "accepted directly under /"),
+	CLI_KEY("threads", 'T', "N", "lookupd", "threads",
+	    "HTTP worker threads (key 'threads'); each open\n"
+	    "keep-alive connection holds one"),
+	/* The help of these four rows reads as one sentence. */
+	CLI_CA("issuer", "FILE", "issuer", "one CA on the command line ([ca default]): its"),
+	CLI_CA("signer", "FILE", "signer", "certificate, the signer certificate and key for"),
+	CLI_CA("key", "FILE", "key", "online answers (the CA or a delegated responder),"),
+	CLI_CA("index", "FILE", "index", "and its openssl ca index when there is no tree"),
+	CLI_CA("unknown", "POLICY", "unknown",
+	    "never-issued serials: unknown (default), revoked\n"
+	    "(RFC 6960 extended revoked) or unauthorized"),
+	CLI_FLAG("check", 'n', NULL, FLAG_CHECK,
+	    "check the configuration, print what is wrong, exit"),
+	CLI_FLAG("log-level", 'L', "LEVEL", FLAG_LOG_LEVEL,
+	    "error, warning, info (default) or debug"),
+	CLI_FLAG("syslog", 's', NULL, FLAG_SYSLOG, "log to syslog instead of stderr"),
+	CLI_FLAG("help", 'h', NULL, FLAG_HELP, "this text"),
+	CLI_FLAG("help-config", 0, NULL, FLAG_HELP_CONFIG,
+	    "every configuration key with its default"),
+	CLI_FLAG("version", 'V', NULL, FLAG_VERSION, "print the version"),
+	CLI_END
+};
+
+#define HELP_COLUMN 26
+
+static const char usage_head[] =
 "usage: ocsp-lookupd --config FILE [options]\n"
 "       ocsp-lookupd --tree DIR [--listen ADDR:PORT] [options]\n"
 "       ocsp-lookupd [--tree DIR] --issuer CA.pem --signer SIGNER.pem --key KEY.pem\n"
@@ -37,30 +74,9 @@ static const char usage_text[] =
 "not pre-signed, several certificates in one request, serials nobody\n"
 "pre-signed; with a key and an index but no tree it answers entirely online.\n"
 "Command-line settings override the configuration file.\n"
-"\n"
-"  -c, --config FILE       configuration file (INI; see --help-config)\n"
-"  -t, --tree DIR          the response tree (key 'tree')\n"
-"  -l, --listen LIST       ADDR:PORT[,ADDR:PORT...] (key 'listen', default\n"
-"                          127.0.0.1:8080; 0.0.0.0 for every IPv4 address; port 0\n"
-"                          picks a free port, logged at start). IPv6 ([::]:PORT)\n"
-"                          needs a civetweb built with IPv6; Debian's is not.\n"
-"  -p, --path-prefix PATH  URL path of the responder in the certificates' AIA,\n"
-"                          e.g. /ocsp (key 'path_prefix'); requests are also\n"
-"                          accepted directly under /\n"
-"  -T, --threads N         HTTP worker threads (key 'threads'); each open\n"
-"                          keep-alive connection holds one\n"
-"      --issuer FILE       one CA on the command line ([ca default]): its\n"
-"      --signer FILE       certificate, the signer certificate and key for\n"
-"      --key FILE          online answers (the CA or a delegated responder),\n"
-"      --index FILE        and its openssl ca index when there is no tree\n"
-"      --unknown POLICY    never-issued serials: unknown (default), revoked\n"
-"                          (RFC 6960 extended revoked) or unauthorized\n"
-"  -n, --check             check the configuration, print what is wrong, exit\n"
-"  -L, --log-level LEVEL   error, warning, info (default) or debug\n"
-"  -s, --syslog            log to syslog instead of stderr\n"
-"  -h, --help              this text\n"
-"      --help-config       every configuration key with its default\n"
-"  -V, --version           print the version\n"
+"\n";
+
+static const char usage_tail[] =
 "\n"
 "HTTP: POST application/ocsp-request to / or PATH; GET /<base64 request> or\n"
 "PATH/<base64 request> (raw or percent-encoded); HEAD; GET /healthz answers\n"
@@ -69,60 +85,15 @@ static const char usage_text[] =
 "Exit status: 0 stopped cleanly or configuration ok; 1 bad command line or\n"
 "configuration; 2 could not start (bind, tree).\n";
 
-enum { OPT_HELP_CONFIG = 1000, OPT_ISSUER, OPT_SIGNER, OPT_KEY, OPT_INDEX, OPT_UNKNOWN };
-
-/* Flags that set a configuration key, so that a flag and a key can never
- * mean different things. */
-static const struct flag_key {
-	int opt;
-	const char *section;
-	const char *key;
-} flag_keys[] = {
-	{ 't', "", "tree" },
-	{ 'l', "lookupd", "listen" },
-	{ 'p', "lookupd", "path_prefix" },
-	{ 'T', "lookupd", "threads" },
-	{ OPT_ISSUER, "ca default", "issuer" },
-	{ OPT_SIGNER, "ca default", "signer" },
-	{ OPT_KEY, "ca default", "key" },
-	{ OPT_INDEX, "ca default", "index" },
-	{ OPT_UNKNOWN, "ca default", "unknown" },
-};
-
-#define NFLAG_KEYS (sizeof(flag_keys) / sizeof(flag_keys[0]))
-
-static const struct option long_options[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "tree", required_argument, NULL, 't' },
-	{ "listen", required_argument, NULL, 'l' },
-	{ "path-prefix", required_argument, NULL, 'p' },
-	{ "threads", required_argument, NULL, 'T' },
-	{ "check", no_argument, NULL, 'n' },
-	{ "log-level", required_argument, NULL, 'L' },
-	{ "syslog", no_argument, NULL, 's' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
-	{ "version", no_argument, NULL, 'V' },
-	{ "issuer", required_argument, NULL, OPT_ISSUER },
-	{ "signer", required_argument, NULL, OPT_SIGNER },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "index", required_argument, NULL, OPT_INDEX },
-	{ "unknown", required_argument, NULL, OPT_UNKNOWN },
-	{ NULL, 0, NULL, 0 },
-};
-
-struct setting {
-	const struct flag_key *k;
-	const char *value;
-};
-
-struct cli {
-	const char *config;
+struct options {
 	int check, use_syslog, help, help_config, version;
 	enum log_level level;
-	struct setting *set;	/* in command-line order */
-	size_t nset;
 };
+
+static void print_line(const char *text, void *arg)
+{
+	fprintf(arg, "%s\n", text);
+}
 
 static int parse_level(const char *s, enum log_level *out)
 {
@@ -139,76 +110,44 @@ static int parse_level(const char *s, enum log_level *out)
 	return -1;
 }
 
-static const struct flag_key *flag_key_of(int opt)
+static int on_flag(void *arg, int id, const char *value, struct err *e)
 {
-	for (size_t i = 0; i < NFLAG_KEYS; i++)
-		if (flag_keys[i].opt == opt)
-			return &flag_keys[i];
-	return NULL;
-}
+	struct options *o = arg;
 
-static int parse_option(struct cli *cli, int opt, const char *arg)
-{
-	const struct flag_key *k = flag_key_of(opt);
-
-	if (k != NULL) {
-		cli->set[cli->nset].k = k;
-		cli->set[cli->nset++].value = arg;
-		return 0;
-	}
-	switch (opt) {
-	case 'c': cli->config = arg; return 0;
-	case 'n': cli->check = 1; return 0;
-	case 's': cli->use_syslog = 1; return 0;
-	case 'h': cli->help = 1; return 0;
-	case 'V': cli->version = 1; return 0;
-	case OPT_HELP_CONFIG: cli->help_config = 1; return 0;
-	case 'L':
-		if (parse_level(arg, &cli->level) == 0)
+	switch (id) {
+	case FLAG_CHECK: o->check = 1; return 0;
+	case FLAG_SYSLOG: o->use_syslog = 1; return 0;
+	case FLAG_HELP: o->help = 1; return 0;
+	case FLAG_HELP_CONFIG: o->help_config = 1; return 0;
+	case FLAG_VERSION: o->version = 1; return 0;
+	case FLAG_LOG_LEVEL:
+		if (parse_level(value, &o->level) == 0)
 			return 0;
-		fprintf(stderr, "ocsp-lookupd: --log-level: '%s' is not error, warning, info "
-		    "or debug\n", arg);
-		return -1;
-	default:
-		fprintf(stderr, "Try 'ocsp-lookupd --help'.\n");
-		return -1;
+		return err_set(e, "--log-level: '%s' is not error, warning, info or debug",
+		    value);
 	}
+	return err_set(e, "internal: flag %d has no case", id);
 }
 
-static int parse_args(int argc, char **argv, struct cli *cli)
+static int parse_args(int argc, char **argv, struct cli *cli, struct options *o)
 {
-	int opt;
+	struct err e;
+	int r;
 
-	memset(cli, 0, sizeof(*cli));
-	cli->level = LOG_LVL_INFO;
-	cli->set = calloc((size_t)argc + 1, sizeof(*cli->set));
-	if (cli->set == NULL) {
-		fprintf(stderr, "ocsp-lookupd: out of memory\n");
-		return -1;
-	}
-	while ((opt = getopt_long(argc, argv, "c:t:l:p:T:nL:shV", long_options, NULL)) != -1)
-		if (parse_option(cli, opt, optarg) != 0)
-			return -1;
-	if (optind < argc) {
-		fprintf(stderr, "ocsp-lookupd: unexpected argument '%s'\n", argv[optind]);
-		return -1;
-	}
-	return 0;
+	memset(o, 0, sizeof(*o));
+	o->level = LOG_LVL_INFO;
+	r = cli_parse(cli, flags, argc, argv, on_flag, o, &e);
+	if (r == 0)
+		return 0;
+	fprintf(stderr, "ocsp-lookupd: %s\n", e.msg);
+	if (r == CLI_EUSAGE)
+		fprintf(stderr, "Try 'ocsp-lookupd --help'.\n");
+	return -1;
 }
 
-/* File first, then flags in order: a flag always wins over the file. */
 static int load_config(const struct cli *cli, struct config *c, struct err *e)
 {
-	if (config_init(c, e) != 0)
-		return -1;
-	if (cli->config != NULL && config_load(c, cli->config, e) != 0)
-		return -1;
-	for (size_t i = 0; i < cli->nset; i++) {
-		const struct setting *s = &cli->set[i];
-		if (config_set(c, s->k->section, s->k->key, s->value, e) != 0)
-			return err_prefix(e, "command line");
-	}
-	if (config_finish(c, CONFIG_LOOKUPD, e) != 0)
+	if (cli_apply(cli, c, CONFIG_LOOKUPD, e) != 0)
 		return -1;
 	if ((c->tree == NULL || c->tree[0] == '\0') && c->ncas == 0)
 		return err_set(e, "nothing to answer from: give a tree ('tree', --tree DIR) "
@@ -339,32 +278,37 @@ static int check_cas(const struct config *c)
 	return EXIT_OK;
 }
 
-static void print_line(const char *text, void *arg)
+/* --help, --help-config and --version, in that order when several are given. */
+static void answer(const struct options *o)
 {
-	fprintf(arg, "%s\n", text);
+	if (o->help) {
+		fputs(usage_head, stdout);
+		cli_describe(flags, HELP_COLUMN, print_line, stdout);
+		fputs(usage_tail, stdout);
+	}
+	if (o->help_config)
+		config_describe(print_line, stdout);
+	if (o->version)
+		printf("ocsp-lookupd %s\n", ocsp_version());
 }
 
 int main(int argc, char **argv)
 {
 	struct cli cli;
+	struct options o;
 	struct config c;
 	struct err e;
 	int rc = EXIT_USAGE;
 
 	memset(&c, 0, sizeof(c));
-	if (parse_args(argc, argv, &cli) != 0)
+	if (parse_args(argc, argv, &cli, &o) != 0)
 		goto out;
 	rc = EXIT_OK;
-	if (cli.help || cli.version || cli.help_config) {
-		if (cli.help)
-			fputs(usage_text, stdout);
-		if (cli.help_config)
-			config_describe(print_line, stdout);
-		if (cli.version)
-			printf("ocsp-lookupd %s\n", OCSP_VERSION);
+	if (o.help || o.version || o.help_config) {
+		answer(&o);
 		goto out;
 	}
-	log_init("ocsp-lookupd", cli.use_syslog, cli.level);
+	log_init("ocsp-lookupd", o.use_syslog, o.level);
 	rc = EXIT_USAGE;
 	if (load_config(&cli, &c, &e) != 0) {
 		fprintf(stderr, "ocsp-lookupd: %s\n", e.msg);
@@ -377,7 +321,7 @@ int main(int argc, char **argv)
 		    e.msg);
 		goto out;
 	}
-	if (cli.check) {
+	if (o.check) {
 		rc = check_cas(&c);
 		if (rc == EXIT_OK)
 			printf("ocsp-lookupd: configuration ok\n");
@@ -386,6 +330,6 @@ int main(int argc, char **argv)
 	rc = serve(&c);
 out:
 	config_fini(&c);
-	free(cli.set);
+	cli_fini(&cli);
 	return rc;
 }

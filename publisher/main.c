@@ -1,27 +1,59 @@
 /* ocsp-publisher: signs one OCSP response per certificate for any number
  * of CAs and publishes them as a tree of files (layout/TREE.md). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ocsp/cli.h"
 #include "ocsp/log.h"
 #include "ocsp/source_index.h"
 #include "publisher.h"
 
-#define VERSION "0.1.0"
-
 struct options {
-	const char *config;
 	int check, dry_run, force, quiet, progress;
-	int single;		/* a CA was given with --index/--issuer/... */
+	int answer;		/* --help, --help-config or --version: print it, exit 0 */
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
+enum { FLAG_CHECK = 1, FLAG_DRY_RUN, FLAG_FORCE, FLAG_QUIET, FLAG_NO_PROGRESS,
+	FLAG_HELP_CONFIG, FLAG_HELP, FLAG_VERSION };
+
+/* Every flag, in the order --help lists them. A single-CA flag sets its
+ * key in [ca default], as a [ca NAME] section of a file would. */
+static const struct cli_flag flags[] = {
+	CLI_CONFIG_FILE("config", 'c', "FILE", "configuration with one [ca NAME] section per CA"),
+	CLI_CA("index", "FILE", "index", "openssl ca index file (one CA on the command line)"),
+	CLI_CA("issuer", "FILE", "issuer", "PEM certificate of the issuing CA"),
+	CLI_CA("signer", "FILE", "signer",
+	    "PEM signer certificate (the CA or a delegated responder)"),
+	CLI_CA("key", "FILE", "key", "PEM private key of the signer"),
+	CLI_CA("validity", "DAYS", "validity",
+	    "nextUpdate - thisUpdate (default 4, at most 10; or 12h, 90m)"),
+	CLI_CA("refresh", "DUR", "refresh",
+	    "re-sign responses this old (default half the validity)"),
+	CLI_CA("backdate", "DUR", "backdate",
+	    "thisUpdate before signing time, for clock skew (default 1h)"),
+	CLI_KEY("out", 'o', "DIR", "", "tree",
+	    "the response tree (overrides 'tree' in the configuration)"),
+	CLI_KEY("threads", 'j', "N", "publisher", "threads",
+	    "signing threads (default: one per core)"),
+	CLI_FLAG("check", 'n', NULL, FLAG_CHECK,
+	    "check configuration, certificates, keys and indexes; sign nothing"),
+	CLI_FLAG("dry-run", 0, NULL, FLAG_DRY_RUN,
+	    "sign what is due but write nothing (to measure signing)"),
+	CLI_FLAG("force", 0, NULL, FLAG_FORCE, "re-sign every response"),
+	CLI_FLAG("quiet", 'q', NULL, FLAG_QUIET, "print errors only"),
+	CLI_FLAG("no-progress", 0, NULL, FLAG_NO_PROGRESS, "no progress bar even on a terminal"),
+	CLI_FLAG("help-config", 0, NULL, FLAG_HELP_CONFIG, "list every configuration key"),
+	CLI_FLAG("help", 'h', NULL, FLAG_HELP, "this text"),
+	CLI_FLAG("version", 'V', NULL, FLAG_VERSION, "version"),
+	CLI_END
+};
+
+#define HELP_COLUMN 24
+
+static const char usage_head[] =
 "Usage: ocsp-publisher --config FILE [options]\n"
 "       ocsp-publisher --index FILE --issuer CA.pem --signer SIGNER.pem --key KEY.pem\n"
 "                      --out DIR [--validity DAYS] [options]\n"
@@ -29,151 +61,99 @@ static void usage(FILE *f)
 "Signs one OCSP response per certificate of each CA and publishes them into\n"
 "DIR/<issuer key SHA-1>/<SERIAL> (see layout/TREE.md). Incremental: only new,\n"
 "changed or ageing responses are signed; gone certificates are removed.\n"
-"\n"
-"  -c, --config FILE     configuration with one [ca NAME] section per CA\n"
-"      --index FILE      openssl ca index file (one CA on the command line)\n"
-"      --issuer FILE     PEM certificate of the issuing CA\n"
-"      --signer FILE     PEM signer certificate (the CA or a delegated responder)\n"
-"      --key FILE        PEM private key of the signer\n"
-"      --validity DAYS   nextUpdate - thisUpdate (default 4, at most 10; or 12h, 90m)\n"
-"      --refresh DUR     re-sign responses this old (default half the validity)\n"
-"      --backdate DUR    thisUpdate before signing time, for clock skew (default 1h)\n"
-"  -o, --out DIR         the response tree (overrides 'tree' in the configuration)\n"
-"  -j, --threads N       signing threads (default: one per core)\n"
-"  -n, --check           check configuration, certificates, keys and indexes; sign nothing\n"
-"      --dry-run         sign what is due but write nothing (to measure signing)\n"
-"      --force           re-sign every response\n"
-"  -q, --quiet           print errors only\n"
-"      --no-progress     no progress bar even on a terminal\n"
-"      --help-config     list every configuration key\n"
-"  -h, --help            this text\n"
-"  -V, --version         version\n"
+"\n";
+
+static const char usage_tail[] =
 "\n"
 "Exit status: 0 everything published; 1 usage or configuration error, nothing\n"
 "done; 2 a CA's input was bad (that CA left as it was, the others published);\n"
 "3 writing or signing failed (the tree holds only complete responses; run\n"
-"again); 4 another run is publishing into the same tree.\n");
-}
+"again); 4 another run is publishing into the same tree.\n";
 
-static void print_key(const char *text, void *arg)
+static void print_line(const char *text, void *arg)
 {
 	fprintf(arg, "%s\n", text);
 }
 
-enum { OPT_INDEX = 256, OPT_ISSUER, OPT_SIGNER, OPT_KEY, OPT_VALIDITY,
-	OPT_REFRESH, OPT_BACKDATE, OPT_DRY_RUN, OPT_FORCE, OPT_NO_PROGRESS,
-	OPT_HELP_CONFIG };
-
-static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "index", required_argument, NULL, OPT_INDEX },
-	{ "issuer", required_argument, NULL, OPT_ISSUER },
-	{ "signer", required_argument, NULL, OPT_SIGNER },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "validity", required_argument, NULL, OPT_VALIDITY },
-	{ "refresh", required_argument, NULL, OPT_REFRESH },
-	{ "backdate", required_argument, NULL, OPT_BACKDATE },
-	{ "out", required_argument, NULL, 'o' },
-	{ "threads", required_argument, NULL, 'j' },
-	{ "check", no_argument, NULL, 'n' },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* Maps a single-CA flag to its configuration key in [ca default]. */
-static const char *ca_flag_key(int opt)
+static void usage(FILE *f)
 {
-	switch (opt) {
-	case OPT_INDEX: return "index";
-	case OPT_ISSUER: return "issuer";
-	case OPT_SIGNER: return "signer";
-	case OPT_KEY: return "key";
-	case OPT_VALIDITY: return "validity";
-	case OPT_REFRESH: return "refresh";
-	case OPT_BACKDATE: return "backdate";
-	default: return NULL;
+	fputs(usage_head, f);
+	cli_describe(flags, HELP_COLUMN, print_line, f);
+	fputs(usage_tail, f);
+}
+
+static int on_flag(void *arg, int id, const char *value, struct err *e)
+{
+	struct options *o = arg;
+
+	switch (id) {
+	case FLAG_CHECK: o->check = 1; return 0;
+	case FLAG_DRY_RUN: o->dry_run = 1; return 0;
+	case FLAG_FORCE: o->force = 1; return 0;
+	case FLAG_QUIET: o->quiet = 1; return 0;
+	case FLAG_NO_PROGRESS: o->progress = 0; return 0;
+	case FLAG_HELP_CONFIG:
+	case FLAG_HELP:
+	case FLAG_VERSION:
+		o->answer = id;	/* at once: later flags are not even looked at */
+		return CLI_STOP;
+	}
+	return err_set(e, "internal: flag %d has no case", id);
+}
+
+static void answer(int what)
+{
+	switch (what) {
+	case FLAG_HELP: usage(stdout); break;
+	case FLAG_HELP_CONFIG: config_describe(print_line, stdout); break;
+	case FLAG_VERSION: printf("ocsp-publisher %s\n", ocsp_version()); break;
 	}
 }
 
-/* Flags are applied after the file is read, so they override it. */
-struct flag {
-	const char *section, *key, *value;
-};
-
-static int parse_args(int argc, char **argv, struct options *o, struct flag *flags,
-    size_t *nflags)
+/* Returns 0 to go on, 1 when --help or the like was answered, -1 when the
+ * command line is wrong (and says so). */
+static int parse_args(int argc, char **argv, struct cli *cli, struct options *o)
 {
-	int opt;
+	struct err e;
+	int single, r;
 
 	memset(o, 0, sizeof(*o));
 	o->progress = 1;
-	*nflags = 0;
-	while ((opt = getopt_long(argc, argv, "c:o:j:nqhV", long_opts, NULL)) != -1) {
-		const char *key = ca_flag_key(opt);
-		if (key != NULL) {
-			flags[(*nflags)++] = (struct flag){ "ca default", key, optarg };
-			o->single = 1;
-			continue;
-		}
-		switch (opt) {
-		case 'c': o->config = optarg; break;
-		case 'o': flags[(*nflags)++] = (struct flag){ "", "tree", optarg }; break;
-		case 'j': flags[(*nflags)++] = (struct flag){ "publisher", "threads", optarg }; break;
-		case 'n': o->check = 1; break;
-		case OPT_DRY_RUN: o->dry_run = 1; break;
-		case OPT_FORCE: o->force = 1; break;
-		case 'q': o->quiet = 1; break;
-		case OPT_NO_PROGRESS: o->progress = 0; break;
-		case OPT_HELP_CONFIG: config_describe(print_key, stdout); exit(EXIT_PUBLISHED);
-		case 'h': usage(stdout); exit(EXIT_PUBLISHED);
-		case 'V': printf("ocsp-publisher %s\n", VERSION); exit(EXIT_PUBLISHED);
-		default: usage(stderr); return -1;
-		}
+	r = cli_parse(cli, flags, argc, argv, on_flag, o, &e);
+	if (r == CLI_STOP) {
+		answer(o->answer);
+		return 1;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "ocsp-publisher: unexpected argument '%s'\n", argv[optind]);
+	if (r != 0) {
+		fprintf(stderr, "ocsp-publisher: %s\n", e.msg);
+		if (r == CLI_EUSAGE)
+			usage(stderr);
 		return -1;
 	}
-	if (o->config != NULL && o->single) {
+	single = cli_given(cli, CLI_CA_DEFAULT);
+	if (cli->config != NULL && single) {
 		fprintf(stderr, "ocsp-publisher: give CAs either in --config or with "
 		    "--index/--issuer/--signer/--key, not both\n");
 		return -1;
 	}
-	if (o->config == NULL && !o->single) {
+	if (cli->config == NULL && !single) {
 		usage(stderr);
 		return -1;
 	}
 	return 0;
 }
 
-static int build_config(struct config *c, const struct options *o,
-    const struct flag *flags, size_t nflags)
+static int build_config(struct config *c, const struct cli *cli)
 {
 	struct err e;
+	int r = cli_apply(cli, c, CONFIG_PUBLISHER, &e);
 
-	if (config_init(c, &e) != 0 || (o->config && config_load(c, o->config, &e) != 0))
-		goto fail;
-	for (size_t i = 0; i < nflags; i++)
-		if (config_set(c, flags[i].section, flags[i].key, flags[i].value, &e) != 0) {
-			err_prefix(&e, "command line");
-			goto fail;
-		}
-	if (config_finish(c, CONFIG_PUBLISHER, &e) != 0)
-		goto fail;
-	if (c->tree == NULL) {
-		err_set(&e, "no tree directory: give --out DIR or 'tree =' in the configuration");
-		goto fail;
-	}
-	return 0;
-fail:
-	log_error("%s", e.msg);
-	return -1;
+	if (r == 0 && c->tree == NULL)
+		r = err_set(&e, "no tree directory: give --out DIR or 'tree =' in the "
+		    "configuration");
+	if (r != 0)
+		fprintf(stderr, "ocsp-publisher: %s\n", e.msg);
+	return r;
 }
 
 int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, int64_t now,
@@ -415,19 +395,21 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct flag *flags = calloc((size_t)argc + 1, sizeof(*flags));
-	size_t nflags;
+	struct cli cli;
 	struct options o;
 	struct config c;
-	int status = EXIT_USAGE;
+	int r, status = EXIT_USAGE;
 
 	log_init("ocsp-publisher", 0, LOG_LVL_INFO);
-	if (flags == NULL || parse_args(argc, argv, &o, flags, &nflags) != 0)
+	r = parse_args(argc, argv, &cli, &o);
+	if (r != 0) {
+		status = r > 0 ? EXIT_PUBLISHED : EXIT_USAGE;
 		goto out;
-	if (build_config(&c, &o, flags, nflags) == 0)
+	}
+	if (build_config(&c, &cli) == 0)
 		status = publish(&c, &o);
 	config_fini(&c);
 out:
-	free(flags);
+	cli_fini(&cli);
 	return status;
 }
