@@ -22,7 +22,6 @@
 #define REQUEST_TIMEOUT_MS "10000"
 /* Headers and body of one reply, sent with a single write. */
 #define REPLY_MAX 16384
-#define PREFIX_MAX 256
 #define HEALTH_PATH "/healthz"
 #define OCSP_REQUEST_TYPE "application/ocsp-request"
 #define OCSP_RESPONSE_TYPE "application/ocsp-response"
@@ -35,7 +34,7 @@
 struct http_server {
 	struct mg_context *ctx;
 	struct answerer *_Atomic answerer;
-	char prefix[PREFIX_MAX + 1];
+	char prefix[HTTP_PREFIX_MAX + 1];
 	char *listen;			/* normalised: no spaces */
 	size_t max_body;
 	int64_t max_age;
@@ -164,7 +163,7 @@ static int listen_norm(const char *in, char *out, struct err *e)
 
 /* "" or "/x/y" without a trailing '/'. Requests are matched against the
  * raw (still percent-encoded) path, so '%' has no place here. */
-static int prefix_norm(const char *in, char out[PREFIX_MAX + 1], struct err *e)
+static int prefix_norm(const char *in, char out[HTTP_PREFIX_MAX + 1], struct err *e)
 {
 	size_t n = in ? strlen(in) : 0;
 
@@ -174,9 +173,9 @@ static int prefix_norm(const char *in, char out[PREFIX_MAX + 1], struct err *e)
 		out[0] = '\0';
 		return 0;
 	}
-	if (in[0] != '/' || n > PREFIX_MAX)
+	if (in[0] != '/' || n > HTTP_PREFIX_MAX)
 		return err_set(e, "path_prefix: '%s' must start with '/' and be at most %d "
-		    "bytes", in, PREFIX_MAX);
+		    "bytes", in, HTTP_PREFIX_MAX);
 	for (size_t i = 0; i < n; i++)
 		if (in[i] <= ' ' || in[i] > '~' || in[i] == '%' || in[i] == '?' ||
 		    in[i] == '#' || in[i] == '\\')
@@ -187,21 +186,32 @@ static int prefix_norm(const char *in, char out[PREFIX_MAX + 1], struct err *e)
 	return 0;
 }
 
-int http_check(const struct http_opts *o, struct err *e)
+int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *e)
 {
-	char prefix[PREFIX_MAX + 1];
-	char *listen = malloc(o->listen ? strlen(o->listen) + 1 : 1);
-	int r;
-
-	if (listen == NULL)
+	memset(hc, 0, sizeof(*hc));
+	hc->listen = malloc(o->listen ? strlen(o->listen) + 1 : 1);
+	if (hc->listen == NULL)
 		return err_set(e, "out of memory");
-	r = listen_norm(o->listen, listen, e);
-	free(listen);
-	if (r != 0 || prefix_norm(o->path_prefix, prefix, e) != 0)
-		return -1;
-	if (o->max_request_bytes < 1 || o->max_request_bytes > REQUEST_MAX_DER)
-		return err_set(e, "max_request_bytes must be 1 to %d", REQUEST_MAX_DER);
+	if (listen_norm(o->listen, hc->listen, e) != 0 ||
+	    prefix_norm(o->path_prefix, hc->prefix, e) != 0)
+		goto fail;
+	if (o->max_request_bytes < 1 || o->max_request_bytes > REQUEST_MAX_DER) {
+		err_set(e, "max_request_bytes must be 1 to %d", REQUEST_MAX_DER);
+		goto fail;
+	}
+	hc->threads = o->threads;
+	hc->max_body = o->max_request_bytes;
+	hc->max_age = o->max_age;
 	return 0;
+fail:
+	http_conf_fini(hc);
+	return -1;
+}
+
+void http_conf_fini(struct http_conf *hc)
+{
+	free(hc->listen);
+	hc->listen = NULL;
 }
 
 /* ---- building replies ---- */
@@ -672,7 +682,7 @@ static int on_log(const struct mg_connection *conn, const char *msg)
 	return 1;
 }
 
-int http_start(const struct http_opts *o, struct http_server **out, struct err *e)
+int http_start(const struct http_conf *hc, struct http_server **out, struct err *e)
 {
 	struct mg_callbacks cb;
 	struct mg_init_data init;
@@ -682,19 +692,16 @@ int http_start(const struct http_opts *o, struct http_server **out, struct err *
 	struct http_server *s;
 
 	*out = NULL;
-	if (http_check(o, e) != 0)
-		return -1;
 	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->listen = malloc(strlen(o->listen) + 1)) == NULL) {
+	if (s == NULL || (s->listen = strdup(hc->listen)) == NULL) {
 		free(s);
 		return err_set(e, "out of memory");
 	}
-	listen_norm(o->listen, s->listen, e);
-	prefix_norm(o->path_prefix, s->prefix, e);
-	s->max_body = o->max_request_bytes;
-	s->max_age = o->max_age;
+	memcpy(s->prefix, hc->prefix, sizeof(s->prefix));
+	s->max_body = hc->max_body;
+	s->max_age = hc->max_age;
 	atomic_init(&s->answerer, NULL);
-	snprintf(threads, sizeof(threads), "%lld", (long long)o->threads);
+	snprintf(threads, sizeof(threads), "%lld", (long long)hc->threads);
 	const char *options[] = {
 		"listening_ports", s->listen,
 		"num_threads", threads,

@@ -23,17 +23,29 @@ struct http_opts {
 	int64_t max_age;		/* longest Cache-Control max-age */
 };
 
-/* Checks what civetweb would only refuse at start (or accept wrongly):
- * the listen list (IPv4 address or host name, ':' and a port; "[v6]:PORT"
- * only when civetweb was built with IPv6, which Debian's is not) and the
- * path prefix. */
-int http_check(const struct http_opts *o, struct err *e);
+/* The options once checked and normalised, as http_start uses them. */
+#define HTTP_PREFIX_MAX 256
+
+struct http_conf {
+	char *listen;			/* the list without blanks (owned) */
+	char prefix[HTTP_PREFIX_MAX + 1];	/* "" or "/x/y", no trailing '/' */
+	int64_t threads;
+	size_t max_body;
+	int64_t max_age;
+};
+
+/* Checks what civetweb would only refuse at start (or accept wrongly) and
+ * normalises it, once: the listen list (IPv4 address or host name, ':'
+ * and a port; "[v6]:PORT" only when civetweb was built with IPv6, which
+ * Debian's is not), the path prefix and the body limit. */
+int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *e);
+void http_conf_fini(struct http_conf *hc);
 
 struct http_server;
 
 /* Binds and starts the worker threads. Requests are answered 503 until
  * http_set_answerer is called. */
-int http_start(const struct http_opts *o, struct http_server **out, struct err *e);
+int http_start(const struct http_conf *hc, struct http_server **out, struct err *e);
 void http_set_answerer(struct http_server *s, struct answerer *a);
 /* The ports actually bound (a configured port 0 shows the one chosen),
  * as "ADDR:PORT, ..." text for the start-up log. */

@@ -1,15 +1,15 @@
 /* ocsp-lookupd: answers OCSP requests from a tree of pre-signed responses,
  * and signs online what the tree cannot answer when a CA's key is given. */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ocsp/cli.h"
 #include "ocsp/config.h"
+#include "ocsp/err.h"
 #include "ocsp/log.h"
 #include "ocsp/memguard.h"
 #include "ocsp/tree_reader.h"
@@ -164,7 +164,8 @@ static void http_opts_from(const struct config *c, struct http_opts *ho)
 	ho->max_age = c->max_age;
 }
 
-static void log_started(struct http_server *srv, struct answerer *a, const struct config *c)
+static void log_started(struct http_server *srv, struct answerer *a, const struct config *c,
+    const struct http_conf *hc)
 {
 	struct tree_reader_stats st;
 	char where[512];
@@ -172,14 +173,14 @@ static void log_started(struct http_server *srv, struct answerer *a, const struc
 	http_describe(srv, where, sizeof(where));
 	if (answerer_tree(a) == NULL) {
 		log_info("listening on %s%s%s with %lld threads; no tree: online answers only",
-		    where, c->path_prefix[0] ? ", path prefix " : "", c->path_prefix,
-		    (long long)c->http_threads);
+		    where, hc->prefix[0] ? ", path prefix " : "", hc->prefix,
+		    (long long)hc->threads);
 		return;
 	}
 	tree_reader_stats(answerer_tree(a), &st);
 	log_info("listening on %s%s%s with %lld threads; tree %s: %zu issuers, generation "
-	    "%llu; cache of %zu responses", where, c->path_prefix[0] ? ", path prefix " : "",
-	    c->path_prefix, (long long)c->http_threads, c->tree, st.issuers,
+	    "%llu; cache of %zu responses", where, hc->prefix[0] ? ", path prefix " : "",
+	    hc->prefix, (long long)hc->threads, c->tree, st.issuers,
 	    (unsigned long long)st.generation, st.capacity);
 	if (st.capacity < (size_t)c->cache_entries)
 		log_warn("cache_entries %lld capped to %zu by vm.max_map_count",
@@ -228,23 +229,21 @@ static void block_signals(void)
 
 /* Start-up order: the configuration is checked, then bind, then the tree,
  * then serve. */
-static int serve(const struct config *c)
+static int serve(const struct config *c, const struct http_conf *hc)
 {
 	struct answerer_opts ao = { c->tree && c->tree[0] ? c->tree : NULL,
 	    (size_t)c->cache_entries, c->reload_interval, (size_t)c->max_certs,
 	    (size_t)c->online_cache_entries, c };
-	struct http_opts ho;
 	struct http_server *srv = NULL;
 	struct answerer *a = NULL;
 	struct err e;
 	int sig;
 
-	http_opts_from(c, &ho);
 	block_signals();
 	if (memguard_install() != 0)
 		log_warn("cannot install the SIGBUS guard: a tree file rewritten in place "
 		    "would stop the daemon");
-	if (http_start(&ho, &srv, &e) != 0) {
+	if (http_start(hc, &srv, &e) != 0) {
 		log_error("%s", e.msg);
 		return EXIT_RUNTIME;
 	}
@@ -254,7 +253,7 @@ static int serve(const struct config *c)
 		return EXIT_RUNTIME;
 	}
 	http_set_answerer(srv, a);
-	log_started(srv, a, c);
+	log_started(srv, a, c, hc);
 	sig = wait_for_stop(a, c->reload_interval);
 	log_info("stopping (%s)", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
 	    "signal wait failed");
@@ -297,10 +296,13 @@ int main(int argc, char **argv)
 	struct cli cli;
 	struct options o;
 	struct config c;
+	struct http_opts ho;
+	struct http_conf hc;
 	struct err e;
 	int rc = EXIT_USAGE;
 
 	memset(&c, 0, sizeof(c));
+	memset(&hc, 0, sizeof(hc));
 	if (parse_args(argc, argv, &cli, &o) != 0)
 		goto out;
 	rc = EXIT_OK;
@@ -314,9 +316,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ocsp-lookupd: %s\n", e.msg);
 		goto out;
 	}
-	struct http_opts ho;
+	/* Checked and normalised once, here; serve() uses the result. */
 	http_opts_from(&c, &ho);
-	if (http_check(&ho, &e) != 0) {
+	if (http_conf_init(&hc, &ho, &e) != 0) {
 		fprintf(stderr, "ocsp-lookupd: %s%s%s\n", c.path ? c.path : "", c.path ? ": " : "",
 		    e.msg);
 		goto out;
@@ -327,8 +329,9 @@ int main(int argc, char **argv)
 			printf("ocsp-lookupd: configuration ok\n");
 		goto out;
 	}
-	rc = serve(&c);
+	rc = serve(&c, &hc);
 out:
+	http_conf_fini(&hc);
 	config_fini(&c);
 	cli_fini(&cli);
 	return rc;

@@ -1,14 +1,26 @@
 /* ocsp-publisher: signs one OCSP response per certificate for any number
  * of CAs and publishes them as a tree of files (layout/TREE.md). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ocsp/ca.h"
+#include "ocsp/certid.h"
 #include "ocsp/cli.h"
+#include "ocsp/config.h"
+#include "ocsp/err.h"
 #include "ocsp/log.h"
+#include "ocsp/signer.h"
+#include "ocsp/sink.h"
 #include "ocsp/source_index.h"
+#include "ocsp/status.h"
+#include "ocsp/tree.h"
+
 #include "publisher.h"
 
 struct options {
