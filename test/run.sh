@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run): installs what is missing,
-# builds with -Werror and runs every test, then builds again with clang,
+# builds with -Werror and runs every test; builds again with clang,
 # AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer and runs every
-# test once more, fuzzers included. ctest's summary closes the output.
+# test once more, fuzzers included; and once more with ThreadSanitizer
+# (unit and integration tests: the daemon's threads under real clients).
+# ctest's summary closes the output.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -15,7 +17,13 @@ bash contrib/build.sh "$top/build" -DOCSP_WERROR=ON || exit 1
 echo "== build (clang, ASan + UBSan, libFuzzer)"
 CC=clang bash contrib/build.sh "$top/build-asan" -DOCSP_WERROR=ON -DOCSP_SANITIZE=ON \
 	-DOCSP_FUZZ=ON || exit 1
+echo "== build (clang, ThreadSanitizer)"
+CC=clang bash contrib/build.sh "$top/build-tsan" -DOCSP_WERROR=ON -DOCSP_TSAN=ON || exit 1
 
+echo "== tests (ThreadSanitizer build: unit and integration)"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	ctest --test-dir "$top/build-tsan" --output-on-failure -j 2 -L 'unit|integration' ||
+	status=1
 echo "== tests (gcc build)"
 ctest --test-dir "$top/build" --output-on-failure -j 2 || status=1
 echo "== tests (sanitizer build, fuzzers included)"
