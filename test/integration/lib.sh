@@ -1,7 +1,7 @@
 # Shared helpers for the integration tests: a real CA made with the openssl
-# CLI, free loopback ports, and processes cleaned up by pid.
-# Source it; it sets -eu, makes $WORK (removed on exit) and expects
-# $PUBLISHER, $LOOKUPD and $TREE_CHECK from ctest's environment.
+# CLI, free loopback ports, polling with a deadline, and processes cleaned
+# up by pid. Source it; it sets -eu, makes $WORK (removed on exit) and
+# expects $PUBLISHER, $LOOKUPD and $TREE_CHECK from ctest's environment.
 set -euo pipefail
 
 WORK=$(mktemp -d /tmp/ocsp-test.XXXXXX)
@@ -41,6 +41,21 @@ finish() {
 	fi
 	echo "all checks passed"
 }
+
+# wait_for SECONDS COMMAND...: runs COMMAND (in this shell, so it may set
+# variables) every 0.1 s until it succeeds; returns 0 then, 1 if it still
+# fails after SECONDS (whole seconds). The one way these scripts poll.
+wait_for() {
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# gone PID: PID has exited (or is a zombie not yet waited for).
+gone() { grep -qs '^State:.*Z' "/proc/$1/status" || ! kill -0 "$1" 2>/dev/null; }
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -152,21 +167,25 @@ tag, k, l3 = tlv(der, j + l2)  # BIT STRING
 print(hashlib.sha1(der[k+1:k+l3]).hexdigest())'
 }
 
-# start_lookupd ARGS...: starts lookupd on a free port, sets $PORT and $URL.
+# start_lookupd ARGS...: starts lookupd on a free port, sets $PORT, $URL and
+# $LOOKUPD_PID; returns once /healthz answers 200. When lookupd exits first
+# or takes too long: prints its log and returns 1.
 start_lookupd() {
 	PORT=$(free_port)
 	"$LOOKUPD" --listen "127.0.0.1:$PORT" "$@" > "$WORK/lookupd.$PORT.log" 2>&1 &
 	LOOKUPD_PID=$!
 	PIDS+=("$LOOKUPD_PID")
 	URL="http://127.0.0.1:$PORT"
-	for _ in $(seq 1 100); do
-		if curl -fs "$URL/healthz" >/dev/null 2>&1; then return 0; fi
-		if ! kill -0 "$LOOKUPD_PID" 2>/dev/null; then break; fi
-		sleep 0.05
-	done
+	if wait_for 5 lookupd_healthy && ! gone "$LOOKUPD_PID"; then
+		return 0
+	fi
 	echo "lookupd did not start:"; cat "$WORK/lookupd.$PORT.log"
 	return 1
 }
+
+# For wait_for in start_lookupd: true once /healthz answers 200, or lookupd
+# exited.
+lookupd_healthy() { curl -fs -o /dev/null "$URL/healthz" || gone "$LOOKUPD_PID"; }
 
 stop_lookupd() {
 	kill "$LOOKUPD_PID" 2>/dev/null || true

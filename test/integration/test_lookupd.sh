@@ -55,16 +55,6 @@ ask() {
 # request CA SERIAL OUT: a nonce-free SHA-1 request as openssl ocsp makes it.
 request() { openssl ocsp -issuer "$1/ca.pem" -serial "0x$2" -no_nonce -reqout "$3" >/dev/null; }
 
-# poll SECONDS COMMAND...: true as soon as the command is, false after SECONDS.
-poll() {
-	local end=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	until "$@"; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
-
 # body_is OUT HEX: the body of a get is exactly these bytes.
 body_is() { [ "$(hex "$1.b")" = "$2" ] || { echo "  body: $(hex "$1.b" | head -c 200)"; return 1; }; }
 same_file() { cmp "$1" "$2"; }
@@ -406,7 +396,7 @@ later_revoked() {
 	openssl ocsp -respin "$WORK/after.b" -CAfile "$EC/ca.pem" -issuer "$EC/ca.pem" \
 		-serial "0x$EC_LATER" 2>&1 | grep -q "0x$EC_LATER: revoked"
 }
-check "within 3 s lookupd answers revoked" poll 3 later_revoked
+check "within 3 s lookupd answers revoked" wait_for 3 later_revoked
 check "... by the same process" kill -0 "$MAIN_PID"
 check "... with a new ETag" test "$(header "$WORK/after.h" ETag)" != "$(header "$WORK/before.h" ETag)" -a \
 	-n "$(header "$WORK/after.h" ETag)"
@@ -421,7 +411,7 @@ publish --index "$EC/index.txt" --issuer "$EC/ca.pem" --signer "$EC/ca.pem" --ke
 	--out "$LATE" --validity 1h --backdate 30m
 LATE_FILE=$LATE/$(issuer_dir "$EC/ca.pem")/$EC_GOOD
 late_good() { get "/$PCT" "$WORK/late" >/dev/null && cmp -s "$WORK/late.b" "$LATE_FILE"; }
-check "published later: answered within 3 s" poll 3 late_good
+check "published later: answered within 3 s" wait_for 3 late_good
 check_cache_headers "nextUpdate in 30 minutes" "$WORK/late" "$LATE_FILE" 3600
 stop_lookupd
 use_main
@@ -505,10 +495,8 @@ check "and says what happened" grep -q "rewritten in place" "$WORK/lookupd.$PORT
 stop_lookupd
 
 log "SIGTERM stops lookupd cleanly"
-# Gone or a zombie waiting for us.
-exited() { grep -qs '^State:.*Z' "/proc/$MAIN_PID/status" || ! kill -0 "$MAIN_PID" 2>/dev/null; }
 kill "$MAIN_PID"
-poll 10 exited || kill -9 "$MAIN_PID"
+wait_for 10 gone "$MAIN_PID" || kill -9 "$MAIN_PID"
 rc=0
 wait "$MAIN_PID" || rc=$?
 check "exit status 0 (a sanitizer report or a hang would change it)" test "$rc" = 0

@@ -41,11 +41,6 @@ PY
 
 post() { curl -s -D "$WORK/h" -o "$2" -H 'Content-Type: application/ocsp-request' --data-binary "@$1" "$URL/"; }
 has_extended_revoke() { python3 -c "import sys; sys.exit(0 if bytes.fromhex('06092b060105050730010904020500') in open(sys.argv[1],'rb').read() else 1)" "$1"; }
-wait_for() { # wait_for SECONDS COMMAND...: polls until the command succeeds
-	local end=$(( $(date +%s) + $1 ))
-	shift
-	until "$@"; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
-}
 
 run_for() {
 	local kt=$1

@@ -154,9 +154,11 @@ check "the bad CA is named" contains "$out" "ca rsa:"
 check "the good CA still published" contains "$out" "ca ec:"
 
 log "another run holding the lock"
+# The sleep holds the lock; wait until flock has taken it.
 flock "$T/.lock" sleep 10 &
 PIDS+=("$!")
-sleep 0.2
+lock_taken() { ! flock -n "$T/.lock" true; }
+wait_for 5 lock_taken || fail "flock did not take the lock (test precondition)"
 set +e
 out=$(single "$CA" "" "" "$T" 2>&1); rc=$?
 set -e
