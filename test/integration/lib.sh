@@ -1,7 +1,8 @@
-# Shared helpers for the integration tests: a real CA made with the openssl
-# CLI, free loopback ports, polling with a deadline, and processes cleaned
-# up by pid. Source it; it sets -eu, makes $WORK (removed on exit) and
-# expects $PUBLISHER, $LOOKUPD and $TREE_CHECK from ctest's environment.
+# Shared helpers for the integration tests (and the benchmark): a real CA
+# made with the openssl CLI, lookupd on a port the kernel picks, polling
+# with a deadline, and processes cleaned up by pid. Source it; it sets -eu,
+# makes $WORK (removed on exit) and expects $PUBLISHER, $LOOKUPD and
+# $TREE_CHECK from ctest's environment.
 set -euo pipefail
 
 WORK=$(mktemp -d /tmp/ocsp-test.XXXXXX)
@@ -57,6 +58,10 @@ wait_for() {
 # gone PID: PID has exited (or is a zombie not yet waited for).
 gone() { grep -qs '^State:.*Z' "/proc/$1/status" || ! kill -0 "$1" 2>/dev/null; }
 
+# free_port: a loopback port that was free a moment ago. Racy (another
+# program may take it before it is used): only for servers that cannot
+# listen on port 0 and say which port they got (nginx, openssl ocsp, the
+# benchmark's bare civetweb). lookupd does, see start_lookupd.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -167,24 +172,40 @@ tag, k, l3 = tlv(der, j + l2)  # BIT STRING
 print(hashlib.sha1(der[k+1:k+l3]).hexdigest())'
 }
 
-# start_lookupd ARGS...: starts lookupd on a free port, sets $PORT, $URL and
-# $LOOKUPD_PID; returns once /healthz answers 200. When lookupd exits first
-# or takes too long: prints its log and returns 1.
+# start_lookupd ARGS...: starts lookupd with --listen 127.0.0.1:0 (ARGS
+# must not name another --listen; a configuration file's listen key is
+# overridden), its log in $LOOKUPD_LOG. Reads the port the kernel gave it
+# from its "listening on" line, sets $PORT, $URL and $LOOKUPD_PID, and
+# returns once /healthz answers 200. When lookupd exits first or takes too
+# long: prints its log and returns 1.
+LOOKUPD_RUNS=0
 start_lookupd() {
-	PORT=$(free_port)
-	"$LOOKUPD" --listen "127.0.0.1:$PORT" "$@" > "$WORK/lookupd.$PORT.log" 2>&1 &
+	LOOKUPD_RUNS=$((LOOKUPD_RUNS + 1))
+	LOOKUPD_LOG=$WORK/lookupd.$LOOKUPD_RUNS.log
+	PORT='' URL=''
+	"$LOOKUPD" --listen 127.0.0.1:0 "$@" > "$LOOKUPD_LOG" 2>&1 &
 	LOOKUPD_PID=$!
 	PIDS+=("$LOOKUPD_PID")
-	URL="http://127.0.0.1:$PORT"
-	if wait_for 5 lookupd_healthy && ! gone "$LOOKUPD_PID"; then
-		return 0
+	if wait_for 10 lookupd_bound && [ -n "$PORT" ]; then
+		URL="http://127.0.0.1:$PORT"
+		if wait_for 10 lookupd_healthy && ! gone "$LOOKUPD_PID"; then
+			return 0
+		fi
 	fi
-	echo "lookupd did not start:"; cat "$WORK/lookupd.$PORT.log"
+	echo "lookupd did not start:"; cat "$LOOKUPD_LOG"
 	return 1
 }
 
-# For wait_for in start_lookupd: true once /healthz answers 200, or lookupd
-# exited.
+# For wait_for in start_lookupd: true once lookupd logged the port it is
+# listening on (set in $PORT), or exited.
+lookupd_bound() {
+	PORT=$(sed -n 's/^ocsp-lookupd: info: listening on 127\.0\.0\.1:\([1-9][0-9]*\)[ ,].*/\1/p' \
+		"$LOOKUPD_LOG" | head -1)
+	[ -n "$PORT" ] || gone "$LOOKUPD_PID"
+}
+
+# For wait_for in start_lookupd: true once /healthz answers 200 (it is 503
+# until the tree is open), or lookupd exited.
 lookupd_healthy() { curl -fs -o /dev/null "$URL/healthz" || gone "$LOOKUPD_PID"; }
 
 stop_lookupd() {

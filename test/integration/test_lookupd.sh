@@ -291,8 +291,8 @@ publish --config "$WORK/publish.conf"
 check "the tree holds both CAs' responses" test "$("$TREE_CHECK" "$T")" = 6
 
 start_lookupd --tree "$T" --path-prefix /ocsp
-MAIN_URL=$URL MAIN_PORT=$PORT MAIN_PID=$LOOKUPD_PID
-use_main() { URL=$MAIN_URL PORT=$MAIN_PORT LOOKUPD_PID=$MAIN_PID; }
+MAIN_URL=$URL MAIN_PORT=$PORT MAIN_PID=$LOOKUPD_PID MAIN_LOG=$LOOKUPD_LOG
+use_main() { URL=$MAIN_URL PORT=$MAIN_PORT LOOKUPD_PID=$MAIN_PID LOOKUPD_LOG=$MAIN_LOG; }
 
 ca_checks ec "$EC" "$EC_GOOD" "$EC_REV"
 ca_checks rsa "$RSA" "$RSA_GOOD" "$RSA_REV"
@@ -432,7 +432,7 @@ code=$(get "/$PCT" "$WORK/stale")
 check "GET: 200 with tryLater" test "$code" = 200
 check "... exactly 30 03 0a 01 03" body_is "$WORK/stale" "$TRY_LATER"
 check "... Cache-Control: no-store" test "$(header "$WORK/stale.h" Cache-Control)" = no-store
-check "a warning in lookupd's log" grep -q "serial $EC_GOOD .*past its nextUpdate" "$WORK/lookupd.$PORT.log"
+check "a warning in lookupd's log" grep -q "serial $EC_GOOD .*past its nextUpdate" "$LOOKUPD_LOG"
 r=$(ask "$EC" -serial "0x$EC_REV" -no_nonce)
 check "the other responses of that tree are still served" contains "$r" "0x$EC_REV: revoked"
 stop_lookupd
@@ -491,7 +491,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/$PCT")
 check "a file truncated under the mapping gets 503, not a crash" test "$code" = 503
 check "lookupd still runs after the truncation" kill -0 "$LOOKUPD_PID"
 check "and still answers" test "$(curl -s "$URL/healthz")" = ok
-check "and says what happened" grep -q "rewritten in place" "$WORK/lookupd.$PORT.log"
+check "and says what happened" grep -q "rewritten in place" "$LOOKUPD_LOG"
 stop_lookupd
 
 log "SIGTERM stops lookupd cleanly"
@@ -500,6 +500,6 @@ wait_for 10 gone "$MAIN_PID" || kill -9 "$MAIN_PID"
 rc=0
 wait "$MAIN_PID" || rc=$?
 check "exit status 0 (a sanitizer report or a hang would change it)" test "$rc" = 0
-check "the log says why it stopped" grep -q "stopping (SIGTERM)" "$WORK/lookupd.$MAIN_PORT.log"
+check "the log says why it stopped" grep -q "stopping (SIGTERM)" "$MAIN_LOG"
 
 finish

@@ -140,7 +140,7 @@ make_ca "$OCA" ec
 S1=$(issue "$OCA" one)
 start_lookupd --issuer "$OCA/ca.pem" --signer "$OCA/ca.pem" --key "$OCA/ca.key" --index "$OCA/index.txt"
 check "online only: good" contains "$(ask "$OCA" "$URL" -serial "0x$S1")" "0x$S1: good"
-check "online only: the log says so" grep -q "no tree: online answers only" "$WORK/lookupd.$PORT.log"
+check "online only: the log says so" grep -q "no tree: online answers only" "$LOOKUPD_LOG"
 S2=$(issue "$OCA" two)
 check "online only: a certificate issued after start is known within 3 s" \
 	wait_for 3 bash -c "openssl ocsp -issuer '$OCA/ca.pem' -url '$URL/' -CAfile '$OCA/ca.pem' -serial 0x$S2 2>&1 | grep -q ': good'"
@@ -156,7 +156,7 @@ G=$(awk -F'\t' 'NR==2 {print $4}' "$CA/index.txt")
 out=$(ask "$CA" "$URL" -serial "0x$G")
 check "fallback: the pre-signed response verifies" contains "$out" "Response verify OK"
 check "fallback: openssl notes the missing nonce (the client decides)" contains "$out" "WARNING: no nonce in response"
-check "fallback: said once in the log" test "$(grep -c 'no key online' "$WORK/lookupd.$PORT.log")" = 1
+check "fallback: said once in the log" test "$(grep -c 'no key online' "$LOOKUPD_LOG")" = 1
 out=$(ask "$CA" "$URL" -serial "0x$G" -serial 0x7777)
 check "fallback: several certificates without a key: unauthorized" contains "$out" "unauthorized (6)"
 stop_lookupd
