@@ -1,8 +1,8 @@
 # Shared helpers for the integration tests (and the benchmark): a real CA
-# made with the openssl CLI, lookupd on a port the kernel picks, polling
-# with a deadline, and processes cleaned up by pid. Source it; it sets -eu,
-# makes $WORK (removed on exit) and expects $PUBLISHER, $LOOKUPD and
-# $TREE_CHECK from ctest's environment.
+# made with the openssl CLI, OCSP requests built from openssl's, lookupd on
+# a port the kernel picks, polling with a deadline, and processes cleaned up
+# by pid. Source it; it sets -eu, makes $WORK (removed on exit) and expects
+# $PUBLISHER, $LOOKUPD and $TREE_CHECK from ctest's environment.
 set -euo pipefail
 
 WORK=$(mktemp -d /tmp/ocsp-test.XXXXXX)
@@ -65,6 +65,86 @@ gone() { grep -qs '^State:.*Z' "/proc/$1/status" || ! kill -0 "$1" 2>/dev/null; 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# hex FILE: its octets as one line of lowercase hex.
+hex() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+
+# has_bytes FILE HEX: FILE holds these octets somewhere (octet-aligned).
+has_bytes() {
+	python3 -c 'import sys; sys.exit(bytes.fromhex(sys.argv[2]) not in open(sys.argv[1], "rb").read())' "$1" "$2"
+}
+
+# Python DER helpers, prepended to the scripts der_py runs:
+#   tlv(b, i)     -> (tag, start of contents, end) of the TLV at offset i
+#   parts(b, i=0) -> the TLVs (as bytes) inside the constructed TLV at i
+#   enc(tag, c)   -> the DER TLV of tag and contents c
+DER_PY='
+import sys
+
+def tlv(b, i):
+    tag, n = b[i], b[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(b[i:i + k], "big")
+        i += k
+    return tag, i, i + n
+
+def parts(b, i=0):
+    _, s, e = tlv(b, i)
+    out = []
+    while s < e:
+        _, _, end = tlv(b, s)
+        out.append(b[s:end])
+        s = end
+    return out
+
+def enc(tag, content):
+    n = len(content)
+    if n < 0x80:
+        ln = bytes([n])
+    else:
+        nb = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        ln = bytes([0x80 | len(nb)]) + nb
+    return bytes([tag]) + ln + content
+'
+
+# der_py SCRIPT ARGS...: runs the python SCRIPT with the DER helpers above;
+# ARGS are its sys.argv[1:], standard input and output are its own.
+der_py() {
+	local script=$1
+	shift
+	python3 -c "$DER_PY$script" "$@"
+}
+
+# ocsp_request CA SERIAL OUT [OPENSSL-OCSP-ARGS...]: the request openssl
+# ocsp makes for CA's certificate SERIAL (hex, no 0x), as DER in OUT. It
+# has a 16-octet nonce unless the extra arguments include -no_nonce.
+ocsp_request() {
+	local ca=$1 serial=$2 out=$3
+	shift 3
+	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$serial" "$@" -reqout "$out" >/dev/null
+}
+
+# ocsp_request_nonce IN LEN OUT: request IN with its requestExtensions
+# replaced by a nonce of LEN octets (00 01 02 ... up to 256 octets, "x"s
+# beyond), unsigned, in OUT: openssl ocsp only makes 16-octet nonces.
+ocsp_request_nonce() {
+	der_py '
+src, n, dst = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+tbs = parts(parts(open(src, "rb").read())[0])
+keep = b"".join(p for p in tbs if p[0] != 0xa2)   # all but requestExtensions
+nonce = enc(0x04, bytes(range(n)) if n <= 256 else b"x" * n)
+ext = enc(0x30, enc(0x06, bytes.fromhex("2b0601050507300102")) + enc(0x04, nonce))
+open(dst, "wb").write(enc(0x30, enc(0x30, keep + enc(0xa2, enc(0x30, ext)))))' "$@"
+}
+
+# req_b64 DER: the request in base64 on one line, the path of a GET
+# (RFC 6960 A.1) before percent-encoding.
+req_b64() { base64 -w0 "$1"; }
+
+# pct_b64 BASE64: the same with '+', '/' and '=' percent-encoded.
+pct_b64() { sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g' <<<"$1"; }
 
 keyopts() {
 	case "$1" in
@@ -155,21 +235,15 @@ revoke() {
 	openssl ca -config "$dir/ca.cnf" -revoke "$dir/$serial.pem" "$@" 2>/dev/null
 }
 
+# issuer_dir CA_PEM: the SHA-1 of the CA's key bits, the tree's directory
+# for it.
 issuer_dir() {
 	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
-		python3 -c '
-import sys, hashlib
-der = sys.stdin.buffer.read()
-# SubjectPublicKeyInfo: find the BIT STRING (last element) and hash its bits.
-def tlv(b, i):
-    tag = b[i]; l = b[i+1]; i += 2
-    if l & 0x80:
-        n = l & 0x7f; l = int.from_bytes(b[i:i+n], "big"); i += n
-    return tag, i, l
-_, i, l = tlv(der, 0)
-_, j, l2 = tlv(der, i)      # AlgorithmIdentifier
-tag, k, l3 = tlv(der, j + l2)  # BIT STRING
-print(hashlib.sha1(der[k+1:k+l3]).hexdigest())'
+		der_py '
+import hashlib
+_, key = parts(sys.stdin.buffer.read())   # AlgorithmIdentifier, BIT STRING
+_, s, e = tlv(key, 0)
+print(hashlib.sha1(key[s + 1:e]).hexdigest())   # past the unused-bits octet'
 }
 
 # start_lookupd ARGS...: starts lookupd with --listen 127.0.0.1:0 (ARGS

@@ -13,7 +13,6 @@ TRY_LATER=30030a0103
 UNAUTHORIZED=30030a0106
 
 publish() { "$PUBLISHER" --no-progress -q "$@"; }
-hex() { od -An -v -tx1 "$1" | tr -d ' \n'; }
 size() { stat -c %s "$1"; }
 epoch() { date -d "$1" +%s; }
 # resp_time FILE "This Update"|"Next Update": the time in a response, in seconds.
@@ -53,7 +52,7 @@ ask() {
 }
 
 # request CA SERIAL OUT: a nonce-free SHA-1 request as openssl ocsp makes it.
-request() { openssl ocsp -issuer "$1/ca.pem" -serial "0x$2" -no_nonce -reqout "$3" >/dev/null; }
+request() { ocsp_request "$1" "$2" "$3" -no_nonce; }
 
 # body_is OUT HEX: the body of a get is exactly these bytes.
 body_is() { [ "$(hex "$1.b")" = "$2" ] || { echo "  body: $(hex "$1.b" | head -c 200)"; return 1; }; }
@@ -128,11 +127,11 @@ ca_checks() {
 
 	log "$name: GET with curl"
 	request "$ca" "$good" "$WORK/$name.req"
-	b64=$(base64 -w0 "$WORK/$name.req")
+	b64=$(req_b64 "$WORK/$name.req")
 	check "$name: the request's base64 has '+', '/' and '=' (test precondition)" \
 		grep -q '+.*/\|/.*+' <<<"${b64%%=*}"
 	check "$name: ... and padding" contains "$b64" "=="
-	pct=$(sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g' <<<"$b64")
+	pct=$(pct_b64 "$b64")
 	nopad=${b64%%=*}
 	for form in "/$b64" "/$pct" "/${pct//%2F/%2f}" "/$nopad" "/ocsp/$b64" "/ocsp/$pct" \
 	    "/ocsp/$nopad" "//$b64" "/ocsp//$pct"; do
@@ -174,7 +173,7 @@ ca_checks() {
 
 	log "$name: OCSP errors over GET"
 	request "$ca" 7A5A5A "$WORK/$name.unk"
-	code=$(get "/$(base64 -w0 "$WORK/$name.unk")" "$out.u")
+	code=$(get "/$(req_b64 "$WORK/$name.unk")" "$out.u")
 	check "$name: GET for a never-issued serial: 200 with unauthorized" \
 		test "$code" = 200 -a "$(hex "$out.u.b")" = "$UNAUTHORIZED"
 	check "$name: ... Cache-Control: no-store" test "$(header "$out.u.h" Cache-Control)" = no-store
@@ -198,45 +197,16 @@ two_certs_offline() {
 # days back and nextUpdate one day back, signed again with KEY (the
 # issuer's, so it still verifies): a file the publisher stopped refreshing.
 make_stale() {
-	python3 - "$@" <<'PY'
-import re, subprocess, sys, tempfile, time
+	der_py '
+import re, subprocess, tempfile, time
 src, key, dst = sys.argv[1:4]
-
-def tlv(b, i):
-    """Returns (start of contents, end) of the TLV at i."""
-    n = b[i + 1]
-    i += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(b[i:i + k], "big")
-        i += k
-    return i, i + n
-
-def parts(b):
-    s, e = tlv(b, 0)
-    out = []
-    while s < e:
-        _, end = tlv(b, s)
-        out.append(b[s:end])
-        s = end
-    return out
-
-def enc(tag, content):
-    n = len(content)
-    if n < 0x80:
-        ln = bytes([n])
-    else:
-        nb = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        ln = bytes([0x80 | len(nb)]) + nb
-    return bytes([tag]) + ln + content
 
 def gt(t):
     return b"\x18\x0f" + time.strftime("%Y%m%d%H%M%SZ", time.gmtime(t)).encode()
 
 status, wrapped = parts(open(src, "rb").read())
 rtype, octets = parts(parts(wrapped)[0])
-s, e = tlv(octets, 0)
-tbs, alg, _, *certs = parts(octets[s:e])
+tbs, alg, _, *certs = parts(parts(octets)[0])   # in the OCTET STRING: BasicOCSPResponse
 times = list(re.finditer(rb"\x18\x0f\d{14}Z", tbs))
 assert len(times) == 3, "producedAt, thisUpdate, nextUpdate expected"
 now = int(time.time())
@@ -250,8 +220,7 @@ with tempfile.NamedTemporaryFile() as f:
                          check=True, capture_output=True).stdout
 basic = enc(0x30, tbs + alg + enc(0x03, b"\0" + sig) + b"".join(certs))
 resp = enc(0x30, status + enc(0xa0, enc(0x30, rtype + enc(0x04, basic))))
-open(dst, "wb").write(resp)
-PY
+open(dst, "wb").write(resp)' "$@"
 }
 
 log "two CAs made with the openssl CLI, published into one tree"
@@ -307,8 +276,7 @@ check "a certificate of another CA: unauthorized" contains "$r" "Responder Error
 
 log "HTTP outside OCSP"
 request "$EC" "$EC_GOOD" "$WORK/req.der"
-B64=$(base64 -w0 "$WORK/req.der")
-PCT=$(sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g' <<<"$B64")
+PCT=$(pct_b64 "$(req_b64 "$WORK/req.der")")
 GOOD_FILE=$T/$(issuer_dir "$EC/ca.pem")/$EC_GOOD
 for m in PUT DELETE; do
 	code=$(get "/$PCT" "$WORK/m" -X "$m")
@@ -386,7 +354,7 @@ set -e
 
 log "republish: a revocation reaches lookupd without a restart"
 request "$EC" "$EC_LATER" "$WORK/later.req"
-LATER_PATH=/$(base64 -w0 "$WORK/later.req")
+LATER_PATH=/$(req_b64 "$WORK/later.req")
 code=$(get "$LATER_PATH" "$WORK/before")
 check "before: good" contains "$(openssl ocsp -respin "$WORK/before.b" -noverify -issuer "$EC/ca.pem" -serial "0x$EC_LATER" 2>&1)" ": good"
 revoke "$EC" "$EC_LATER" -crl_reason superseded
