@@ -146,6 +146,14 @@ req_b64() { base64 -w0 "$1"; }
 # pct_b64 BASE64: the same with '+', '/' and '=' percent-encoded.
 pct_b64() { sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g' <<<"$1"; }
 
+# index_revoked_at CA SERIAL: the revocation time of SERIAL in CA's
+# index.txt, in seconds since the epoch.
+index_revoked_at() {
+	local t
+	t=$(awk -F'\t' -v s="$2" '$4==s {split($3,a,","); print a[1]}' "$1/index.txt")
+	date -u -d "20${t:0:2}-${t:2:2}-${t:4:2} ${t:6:2}:${t:8:2}:${t:10:2} UTC" +%s
+}
+
 keyopts() {
 	case "$1" in
 	ec) echo "-newkey ec -pkeyopt ec_paramgen_curve:P-256" ;;

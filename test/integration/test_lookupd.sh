@@ -115,8 +115,7 @@ ca_checks() {
 	check "$name: revoked" contains "$r" "0x$rev: revoked"
 	check "$name: revoked, verifies" contains "$r" "Response verify OK"
 	check "$name: revocation reason" contains "$r" "Reason: keyCompromise"
-	rt_index=$(awk -F'\t' -v s="$rev" '$4==s {split($3,a,","); print a[1]}' "$ca/index.txt")
-	rt_index=$(epoch "20${rt_index:0:2}-${rt_index:2:2}-${rt_index:4:2} ${rt_index:6:2}:${rt_index:8:2}:${rt_index:10:2} UTC")
+	rt_index=$(index_revoked_at "$ca" "$rev")
 	rt_resp=$(sed -n 's/^[[:space:]]*Revocation Time: //p' <<<"$r" | head -1)
 	check "$name: revocation time from the index" test "$rt_index" = "$(epoch "${rt_resp:-never}" 2>/dev/null || echo none)"
 	r=$(ask "$ca" -serial 0x7A5A5A -no_nonce)

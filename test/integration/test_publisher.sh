@@ -36,8 +36,7 @@ check "responder id by key" contains "$r" "Responder Id: $(issuer_dir "$CA/ca.pe
 r=$(status_of "$T" "$CA" "$S2")
 check "revoked status" contains "$r" "0x$S2: revoked"
 check "revocation reason" contains "$r" "Reason: keyCompromise"
-rev_index=$(awk -F'\t' -v s="$S2" '$4==s {split($3,a,","); print a[1]}' "$CA/index.txt")
-rev_index=$(python3 -c "import datetime,sys; print(int(datetime.datetime.strptime(sys.argv[1],'%y%m%d%H%M%SZ').replace(tzinfo=datetime.timezone.utc).timestamp()))" "$rev_index")
+rev_index=$(index_revoked_at "$CA" "$S2")
 rev_resp=$(date -d "$(sed -n 's/^ *Revocation Time: //p' <<<"$r" | head -1)" +%s)
 check "revocation time from the index" test "$rev_index" = "$rev_resp"
 tu_rev=$(date -d "$(sed -n 's/^ *This Update: //p' <<<"$r" | head -1)" +%s)
