@@ -1,6 +1,7 @@
-# Shared helpers for the integration tests: a real CA made with the openssl
-# CLI, free loopback ports, and processes cleaned up by pid.
-# Source it; it sets -eu, makes $WORK (removed on exit) and expects
+# Shared helpers for the integration tests (and the benchmark): a real CA
+# made with the openssl CLI, OCSP requests built from openssl's, lookupd on
+# a port the kernel picks, polling with a deadline, and processes cleaned up
+# by pid. Source it; it sets -eu, makes $WORK (removed on exit) and expects
 # $PUBLISHER, $LOOKUPD and $TREE_CHECK from ctest's environment.
 set -euo pipefail
 
@@ -42,8 +43,115 @@ finish() {
 	echo "all checks passed"
 }
 
+# wait_for SECONDS COMMAND...: runs COMMAND (in this shell, so it may set
+# variables) every 0.1 s until it succeeds; returns 0 then, 1 if it still
+# fails after SECONDS (whole seconds). The one way these scripts poll.
+wait_for() {
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# gone PID: PID has exited (or is a zombie not yet waited for).
+gone() { grep -qs '^State:.*Z' "/proc/$1/status" || ! kill -0 "$1" 2>/dev/null; }
+
+# free_port: a loopback port that was free a moment ago. Racy (another
+# program may take it before it is used): only for servers that cannot
+# listen on port 0 and say which port they got (nginx, openssl ocsp, the
+# benchmark's bare civetweb). lookupd does, see start_lookupd.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# hex FILE: its octets as one line of lowercase hex.
+hex() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+
+# has_bytes FILE HEX: FILE holds these octets somewhere (octet-aligned).
+has_bytes() {
+	python3 -c 'import sys; sys.exit(bytes.fromhex(sys.argv[2]) not in open(sys.argv[1], "rb").read())' "$1" "$2"
+}
+
+# Python DER helpers, prepended to the scripts der_py runs:
+#   tlv(b, i)     -> (tag, start of contents, end) of the TLV at offset i
+#   parts(b, i=0) -> the TLVs (as bytes) inside the constructed TLV at i
+#   enc(tag, c)   -> the DER TLV of tag and contents c
+DER_PY='
+import sys
+
+def tlv(b, i):
+    tag, n = b[i], b[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(b[i:i + k], "big")
+        i += k
+    return tag, i, i + n
+
+def parts(b, i=0):
+    _, s, e = tlv(b, i)
+    out = []
+    while s < e:
+        _, _, end = tlv(b, s)
+        out.append(b[s:end])
+        s = end
+    return out
+
+def enc(tag, content):
+    n = len(content)
+    if n < 0x80:
+        ln = bytes([n])
+    else:
+        nb = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        ln = bytes([0x80 | len(nb)]) + nb
+    return bytes([tag]) + ln + content
+'
+
+# der_py SCRIPT ARGS...: runs the python SCRIPT with the DER helpers above;
+# ARGS are its sys.argv[1:], standard input and output are its own.
+der_py() {
+	local script=$1
+	shift
+	python3 -c "$DER_PY$script" "$@"
+}
+
+# ocsp_request CA SERIAL OUT [OPENSSL-OCSP-ARGS...]: the request openssl
+# ocsp makes for CA's certificate SERIAL (hex, no 0x), as DER in OUT. It
+# has a 16-octet nonce unless the extra arguments include -no_nonce.
+ocsp_request() {
+	local ca=$1 serial=$2 out=$3
+	shift 3
+	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$serial" "$@" -reqout "$out" >/dev/null
+}
+
+# ocsp_request_nonce IN LEN OUT: request IN with its requestExtensions
+# replaced by a nonce of LEN octets (00 01 02 ... up to 256 octets, "x"s
+# beyond), unsigned, in OUT: openssl ocsp only makes 16-octet nonces.
+ocsp_request_nonce() {
+	der_py '
+src, n, dst = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+tbs = parts(parts(open(src, "rb").read())[0])
+keep = b"".join(p for p in tbs if p[0] != 0xa2)   # all but requestExtensions
+nonce = enc(0x04, bytes(range(n)) if n <= 256 else b"x" * n)
+ext = enc(0x30, enc(0x06, bytes.fromhex("2b0601050507300102")) + enc(0x04, nonce))
+open(dst, "wb").write(enc(0x30, enc(0x30, keep + enc(0xa2, enc(0x30, ext)))))' "$@"
+}
+
+# req_b64 DER: the request in base64 on one line, the path of a GET
+# (RFC 6960 A.1) before percent-encoding.
+req_b64() { base64 -w0 "$1"; }
+
+# pct_b64 BASE64: the same with '+', '/' and '=' percent-encoded.
+pct_b64() { sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g' <<<"$1"; }
+
+# index_revoked_at CA SERIAL: the revocation time of SERIAL in CA's
+# index.txt, in seconds since the epoch.
+index_revoked_at() {
+	local t
+	t=$(awk -F'\t' -v s="$2" '$4==s {split($3,a,","); print a[1]}' "$1/index.txt")
+	date -u -d "20${t:0:2}-${t:2:2}-${t:4:2} ${t:6:2}:${t:8:2}:${t:10:2} UTC" +%s
 }
 
 keyopts() {
@@ -135,38 +243,52 @@ revoke() {
 	openssl ca -config "$dir/ca.cnf" -revoke "$dir/$serial.pem" "$@" 2>/dev/null
 }
 
+# issuer_dir CA_PEM: the SHA-1 of the CA's key bits, the tree's directory
+# for it.
 issuer_dir() {
 	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
-		python3 -c '
-import sys, hashlib
-der = sys.stdin.buffer.read()
-# SubjectPublicKeyInfo: find the BIT STRING (last element) and hash its bits.
-def tlv(b, i):
-    tag = b[i]; l = b[i+1]; i += 2
-    if l & 0x80:
-        n = l & 0x7f; l = int.from_bytes(b[i:i+n], "big"); i += n
-    return tag, i, l
-_, i, l = tlv(der, 0)
-_, j, l2 = tlv(der, i)      # AlgorithmIdentifier
-tag, k, l3 = tlv(der, j + l2)  # BIT STRING
-print(hashlib.sha1(der[k+1:k+l3]).hexdigest())'
+		der_py '
+import hashlib
+_, key = parts(sys.stdin.buffer.read())   # AlgorithmIdentifier, BIT STRING
+_, s, e = tlv(key, 0)
+print(hashlib.sha1(key[s + 1:e]).hexdigest())   # past the unused-bits octet'
 }
 
-# start_lookupd ARGS...: starts lookupd on a free port, sets $PORT and $URL.
+# start_lookupd ARGS...: starts lookupd with --listen 127.0.0.1:0 (ARGS
+# must not name another --listen; a configuration file's listen key is
+# overridden), its log in $LOOKUPD_LOG. Reads the port the kernel gave it
+# from its "listening on" line, sets $PORT, $URL and $LOOKUPD_PID, and
+# returns once /healthz answers 200. When lookupd exits first or takes too
+# long: prints its log and returns 1.
+LOOKUPD_RUNS=0
 start_lookupd() {
-	PORT=$(free_port)
-	"$LOOKUPD" --listen "127.0.0.1:$PORT" "$@" > "$WORK/lookupd.$PORT.log" 2>&1 &
+	LOOKUPD_RUNS=$((LOOKUPD_RUNS + 1))
+	LOOKUPD_LOG=$WORK/lookupd.$LOOKUPD_RUNS.log
+	PORT='' URL=''
+	"$LOOKUPD" --listen 127.0.0.1:0 "$@" > "$LOOKUPD_LOG" 2>&1 &
 	LOOKUPD_PID=$!
 	PIDS+=("$LOOKUPD_PID")
-	URL="http://127.0.0.1:$PORT"
-	for _ in $(seq 1 100); do
-		if curl -fs "$URL/healthz" >/dev/null 2>&1; then return 0; fi
-		if ! kill -0 "$LOOKUPD_PID" 2>/dev/null; then break; fi
-		sleep 0.05
-	done
-	echo "lookupd did not start:"; cat "$WORK/lookupd.$PORT.log"
+	if wait_for 10 lookupd_bound && [ -n "$PORT" ]; then
+		URL="http://127.0.0.1:$PORT"
+		if wait_for 10 lookupd_healthy && ! gone "$LOOKUPD_PID"; then
+			return 0
+		fi
+	fi
+	echo "lookupd did not start:"; cat "$LOOKUPD_LOG"
 	return 1
 }
+
+# For wait_for in start_lookupd: true once lookupd logged the port it is
+# listening on (set in $PORT), or exited.
+lookupd_bound() {
+	PORT=$(sed -n 's/^ocsp-lookupd: info: listening on 127\.0\.0\.1:\([1-9][0-9]*\)[ ,].*/\1/p' \
+		"$LOOKUPD_LOG" | head -1)
+	[ -n "$PORT" ] || gone "$LOOKUPD_PID"
+}
+
+# For wait_for in start_lookupd: true once /healthz answers 200 (it is 503
+# until the tree is open), or lookupd exited.
+lookupd_healthy() { curl -fs -o /dev/null "$URL/healthz" || gone "$LOOKUPD_PID"; }
 
 stop_lookupd() {
 	kill "$LOOKUPD_PID" 2>/dev/null || true

@@ -13,7 +13,6 @@ TRY_LATER=30030a0103
 UNAUTHORIZED=30030a0106
 
 publish() { "$PUBLISHER" --no-progress -q "$@"; }
-hex() { od -An -v -tx1 "$1" | tr -d ' \n'; }
 size() { stat -c %s "$1"; }
 epoch() { date -d "$1" +%s; }
 # resp_time FILE "This Update"|"Next Update": the time in a response, in seconds.
@@ -53,17 +52,7 @@ ask() {
 }
 
 # request CA SERIAL OUT: a nonce-free SHA-1 request as openssl ocsp makes it.
-request() { openssl ocsp -issuer "$1/ca.pem" -serial "0x$2" -no_nonce -reqout "$3" >/dev/null; }
-
-# poll SECONDS COMMAND...: true as soon as the command is, false after SECONDS.
-poll() {
-	local end=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	until "$@"; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
+request() { ocsp_request "$1" "$2" "$3" -no_nonce; }
 
 # body_is OUT HEX: the body of a get is exactly these bytes.
 body_is() { [ "$(hex "$1.b")" = "$2" ] || { echo "  body: $(hex "$1.b" | head -c 200)"; return 1; }; }
@@ -126,8 +115,7 @@ ca_checks() {
 	check "$name: revoked" contains "$r" "0x$rev: revoked"
 	check "$name: revoked, verifies" contains "$r" "Response verify OK"
 	check "$name: revocation reason" contains "$r" "Reason: keyCompromise"
-	rt_index=$(awk -F'\t' -v s="$rev" '$4==s {split($3,a,","); print a[1]}' "$ca/index.txt")
-	rt_index=$(epoch "20${rt_index:0:2}-${rt_index:2:2}-${rt_index:4:2} ${rt_index:6:2}:${rt_index:8:2}:${rt_index:10:2} UTC")
+	rt_index=$(index_revoked_at "$ca" "$rev")
 	rt_resp=$(sed -n 's/^[[:space:]]*Revocation Time: //p' <<<"$r" | head -1)
 	check "$name: revocation time from the index" test "$rt_index" = "$(epoch "${rt_resp:-never}" 2>/dev/null || echo none)"
 	r=$(ask "$ca" -serial 0x7A5A5A -no_nonce)
@@ -138,11 +126,11 @@ ca_checks() {
 
 	log "$name: GET with curl"
 	request "$ca" "$good" "$WORK/$name.req"
-	b64=$(base64 -w0 "$WORK/$name.req")
+	b64=$(req_b64 "$WORK/$name.req")
 	check "$name: the request's base64 has '+', '/' and '=' (test precondition)" \
 		grep -q '+.*/\|/.*+' <<<"${b64%%=*}"
 	check "$name: ... and padding" contains "$b64" "=="
-	pct=$(sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g' <<<"$b64")
+	pct=$(pct_b64 "$b64")
 	nopad=${b64%%=*}
 	for form in "/$b64" "/$pct" "/${pct//%2F/%2f}" "/$nopad" "/ocsp/$b64" "/ocsp/$pct" \
 	    "/ocsp/$nopad" "//$b64" "/ocsp//$pct"; do
@@ -184,7 +172,7 @@ ca_checks() {
 
 	log "$name: OCSP errors over GET"
 	request "$ca" 7A5A5A "$WORK/$name.unk"
-	code=$(get "/$(base64 -w0 "$WORK/$name.unk")" "$out.u")
+	code=$(get "/$(req_b64 "$WORK/$name.unk")" "$out.u")
 	check "$name: GET for a never-issued serial: 200 with unauthorized" \
 		test "$code" = 200 -a "$(hex "$out.u.b")" = "$UNAUTHORIZED"
 	check "$name: ... Cache-Control: no-store" test "$(header "$out.u.h" Cache-Control)" = no-store
@@ -208,45 +196,16 @@ two_certs_offline() {
 # days back and nextUpdate one day back, signed again with KEY (the
 # issuer's, so it still verifies): a file the publisher stopped refreshing.
 make_stale() {
-	python3 - "$@" <<'PY'
-import re, subprocess, sys, tempfile, time
+	der_py '
+import re, subprocess, tempfile, time
 src, key, dst = sys.argv[1:4]
-
-def tlv(b, i):
-    """Returns (start of contents, end) of the TLV at i."""
-    n = b[i + 1]
-    i += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(b[i:i + k], "big")
-        i += k
-    return i, i + n
-
-def parts(b):
-    s, e = tlv(b, 0)
-    out = []
-    while s < e:
-        _, end = tlv(b, s)
-        out.append(b[s:end])
-        s = end
-    return out
-
-def enc(tag, content):
-    n = len(content)
-    if n < 0x80:
-        ln = bytes([n])
-    else:
-        nb = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        ln = bytes([0x80 | len(nb)]) + nb
-    return bytes([tag]) + ln + content
 
 def gt(t):
     return b"\x18\x0f" + time.strftime("%Y%m%d%H%M%SZ", time.gmtime(t)).encode()
 
 status, wrapped = parts(open(src, "rb").read())
 rtype, octets = parts(parts(wrapped)[0])
-s, e = tlv(octets, 0)
-tbs, alg, _, *certs = parts(octets[s:e])
+tbs, alg, _, *certs = parts(parts(octets)[0])   # in the OCTET STRING: BasicOCSPResponse
 times = list(re.finditer(rb"\x18\x0f\d{14}Z", tbs))
 assert len(times) == 3, "producedAt, thisUpdate, nextUpdate expected"
 now = int(time.time())
@@ -260,8 +219,7 @@ with tempfile.NamedTemporaryFile() as f:
                          check=True, capture_output=True).stdout
 basic = enc(0x30, tbs + alg + enc(0x03, b"\0" + sig) + b"".join(certs))
 resp = enc(0x30, status + enc(0xa0, enc(0x30, rtype + enc(0x04, basic))))
-open(dst, "wb").write(resp)
-PY
+open(dst, "wb").write(resp)' "$@"
 }
 
 log "two CAs made with the openssl CLI, published into one tree"
@@ -301,8 +259,8 @@ publish --config "$WORK/publish.conf"
 check "the tree holds both CAs' responses" test "$("$TREE_CHECK" "$T")" = 6
 
 start_lookupd --tree "$T" --path-prefix /ocsp
-MAIN_URL=$URL MAIN_PORT=$PORT MAIN_PID=$LOOKUPD_PID
-use_main() { URL=$MAIN_URL PORT=$MAIN_PORT LOOKUPD_PID=$MAIN_PID; }
+MAIN_URL=$URL MAIN_PORT=$PORT MAIN_PID=$LOOKUPD_PID MAIN_LOG=$LOOKUPD_LOG
+use_main() { URL=$MAIN_URL PORT=$MAIN_PORT LOOKUPD_PID=$MAIN_PID LOOKUPD_LOG=$MAIN_LOG; }
 
 ca_checks ec "$EC" "$EC_GOOD" "$EC_REV"
 ca_checks rsa "$RSA" "$RSA_GOOD" "$RSA_REV"
@@ -317,8 +275,7 @@ check "a certificate of another CA: unauthorized" contains "$r" "Responder Error
 
 log "HTTP outside OCSP"
 request "$EC" "$EC_GOOD" "$WORK/req.der"
-B64=$(base64 -w0 "$WORK/req.der")
-PCT=$(sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g' <<<"$B64")
+PCT=$(pct_b64 "$(req_b64 "$WORK/req.der")")
 GOOD_FILE=$T/$(issuer_dir "$EC/ca.pem")/$EC_GOOD
 for m in PUT DELETE; do
 	code=$(get "/$PCT" "$WORK/m" -X "$m")
@@ -396,7 +353,7 @@ set -e
 
 log "republish: a revocation reaches lookupd without a restart"
 request "$EC" "$EC_LATER" "$WORK/later.req"
-LATER_PATH=/$(base64 -w0 "$WORK/later.req")
+LATER_PATH=/$(req_b64 "$WORK/later.req")
 code=$(get "$LATER_PATH" "$WORK/before")
 check "before: good" contains "$(openssl ocsp -respin "$WORK/before.b" -noverify -issuer "$EC/ca.pem" -serial "0x$EC_LATER" 2>&1)" ": good"
 revoke "$EC" "$EC_LATER" -crl_reason superseded
@@ -406,7 +363,7 @@ later_revoked() {
 	openssl ocsp -respin "$WORK/after.b" -CAfile "$EC/ca.pem" -issuer "$EC/ca.pem" \
 		-serial "0x$EC_LATER" 2>&1 | grep -q "0x$EC_LATER: revoked"
 }
-check "within 3 s lookupd answers revoked" poll 3 later_revoked
+check "within 3 s lookupd answers revoked" wait_for 3 later_revoked
 check "... by the same process" kill -0 "$MAIN_PID"
 check "... with a new ETag" test "$(header "$WORK/after.h" ETag)" != "$(header "$WORK/before.h" ETag)" -a \
 	-n "$(header "$WORK/after.h" ETag)"
@@ -421,7 +378,7 @@ publish --index "$EC/index.txt" --issuer "$EC/ca.pem" --signer "$EC/ca.pem" --ke
 	--out "$LATE" --validity 1h --backdate 30m
 LATE_FILE=$LATE/$(issuer_dir "$EC/ca.pem")/$EC_GOOD
 late_good() { get "/$PCT" "$WORK/late" >/dev/null && cmp -s "$WORK/late.b" "$LATE_FILE"; }
-check "published later: answered within 3 s" poll 3 late_good
+check "published later: answered within 3 s" wait_for 3 late_good
 check_cache_headers "nextUpdate in 30 minutes" "$WORK/late" "$LATE_FILE" 3600
 stop_lookupd
 use_main
@@ -442,7 +399,7 @@ code=$(get "/$PCT" "$WORK/stale")
 check "GET: 200 with tryLater" test "$code" = 200
 check "... exactly 30 03 0a 01 03" body_is "$WORK/stale" "$TRY_LATER"
 check "... Cache-Control: no-store" test "$(header "$WORK/stale.h" Cache-Control)" = no-store
-check "a warning in lookupd's log" grep -q "serial $EC_GOOD .*past its nextUpdate" "$WORK/lookupd.$PORT.log"
+check "a warning in lookupd's log" grep -q "serial $EC_GOOD .*past its nextUpdate" "$LOOKUPD_LOG"
 r=$(ask "$EC" -serial "0x$EC_REV" -no_nonce)
 check "the other responses of that tree are still served" contains "$r" "0x$EC_REV: revoked"
 stop_lookupd
@@ -501,17 +458,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/$PCT")
 check "a file truncated under the mapping gets 503, not a crash" test "$code" = 503
 check "lookupd still runs after the truncation" kill -0 "$LOOKUPD_PID"
 check "and still answers" test "$(curl -s "$URL/healthz")" = ok
-check "and says what happened" grep -q "rewritten in place" "$WORK/lookupd.$PORT.log"
+check "and says what happened" grep -q "rewritten in place" "$LOOKUPD_LOG"
 stop_lookupd
 
 log "SIGTERM stops lookupd cleanly"
-# Gone or a zombie waiting for us.
-exited() { grep -qs '^State:.*Z' "/proc/$MAIN_PID/status" || ! kill -0 "$MAIN_PID" 2>/dev/null; }
 kill "$MAIN_PID"
-poll 10 exited || kill -9 "$MAIN_PID"
+wait_for 10 gone "$MAIN_PID" || kill -9 "$MAIN_PID"
 rc=0
 wait "$MAIN_PID" || rc=$?
 check "exit status 0 (a sanitizer report or a hang would change it)" test "$rc" = 0
-check "the log says why it stopped" grep -q "stopping (SIGTERM)" "$WORK/lookupd.$MAIN_PORT.log"
+check "the log says why it stopped" grep -q "stopping (SIGTERM)" "$MAIN_LOG"
 
 finish

@@ -36,8 +36,7 @@ check "responder id by key" contains "$r" "Responder Id: $(issuer_dir "$CA/ca.pe
 r=$(status_of "$T" "$CA" "$S2")
 check "revoked status" contains "$r" "0x$S2: revoked"
 check "revocation reason" contains "$r" "Reason: keyCompromise"
-rev_index=$(awk -F'\t' -v s="$S2" '$4==s {split($3,a,","); print a[1]}' "$CA/index.txt")
-rev_index=$(python3 -c "import datetime,sys; print(int(datetime.datetime.strptime(sys.argv[1],'%y%m%d%H%M%SZ').replace(tzinfo=datetime.timezone.utc).timestamp()))" "$rev_index")
+rev_index=$(index_revoked_at "$CA" "$S2")
 rev_resp=$(date -d "$(sed -n 's/^ *Revocation Time: //p' <<<"$r" | head -1)" +%s)
 check "revocation time from the index" test "$rev_index" = "$rev_resp"
 tu_rev=$(date -d "$(sed -n 's/^ *This Update: //p' <<<"$r" | head -1)" +%s)
@@ -154,9 +153,11 @@ check "the bad CA is named" contains "$out" "ca rsa:"
 check "the good CA still published" contains "$out" "ca ec:"
 
 log "another run holding the lock"
+# The sleep holds the lock; wait until flock has taken it.
 flock "$T/.lock" sleep 10 &
 PIDS+=("$!")
-sleep 0.2
+lock_taken() { ! flock -n "$T/.lock" true; }
+wait_for 5 lock_taken || fail "flock did not take the lock (test precondition)"
 set +e
 out=$(single "$CA" "" "" "$T" 2>&1); rc=$?
 set -e
