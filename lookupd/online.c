@@ -247,7 +247,11 @@ enum online_status online_sign(const struct online_ca *oc, const struct ocsp_req
 		o.nonce = req->nonce;
 		o.nonce_len = req->nonce_len;
 	}
+	/* Signed again at the refresh point, and never served past its
+	 * nextUpdate, which a certificate's expiry may have brought forward. */
 	out->refresh_at = out->this_update + oc->conf->refresh;
+	if (out->refresh_at > out->next_update)
+		out->refresh_at = out->next_update;
 	if ((ctx = worker_ctx(w, oc, &e)) == NULL ||
 	    response_build(oc->ca, ctx, s, req->n, &o, w->buf, RESPONSE_MAX, &out->der,
 	    &out->len, &e) != 0) {

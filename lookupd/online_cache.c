@@ -93,7 +93,7 @@ const struct signed_response *online_cache_get(struct online_cache *c,
 	if (n == NULL)
 		return NULL;
 	e = entry_of(n, offsetof(struct entry, node));
-	if (e->epoch != epoch || now >= e->refresh_at) {
+	if (e->epoch != epoch || now >= e->refresh_at || now >= e->resp.next_update) {
 		/* Stale: the put that follows the signing replaces it. */
 		cache_release(c->cache, n);
 		return NULL;

@@ -21,8 +21,9 @@ struct online_cache;
 int online_cache_new(size_t entries, struct online_cache **out, struct err *e);
 void online_cache_free(struct online_cache *c);
 
-/* A fresh answer for req's CertIDs made from status epoch, or NULL. The
- * caller holds a reference until online_cache_release. */
+/* A fresh answer for req's CertIDs made from status epoch (before its
+ * refresh point and its nextUpdate), or NULL. The caller holds a
+ * reference until online_cache_release. */
 const struct signed_response *online_cache_get(struct online_cache *c,
     const struct ocsp_request *req, uint64_t epoch, int64_t now);
 
