@@ -35,7 +35,33 @@ quiet() { "$@" >/dev/null; }
 # contains HAYSTACK NEEDLE
 contains() { case "$1" in *"$2"*) return 0 ;; *) printf '  expected to find: %s\n  in: %s\n' "$2" "$1" | head -c 2000; return 1 ;; esac; }
 
+# stop_all: stops every process started here and waits for it.
+stop_all() {
+	local pid
+	for pid in "${PIDS[@]:-}"; do
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+	done
+	PIDS=()
+}
+
+# sanitizer_reports: counts a failure for each lookupd log with a report of
+# a sanitizer build (a race, a leak, undefined behaviour), which would not
+# otherwise fail a check when it comes at shutdown or in a thread that
+# answered nothing anyone looked at.
+sanitizer_reports() {
+	local f
+	for f in "$WORK"/lookupd.*.log; do
+		[ -e "$f" ] || continue
+		if grep -qE 'WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
+			fail "sanitizer report in $(basename "$f")"
+			grep -E -A20 'WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -60
+		fi
+	done
+}
+
 finish() {
+	stop_all
+	sanitizer_reports
 	if [ "$FAILS" -ne 0 ]; then
 		echo "$FAILS check(s) failed"
 		exit 1
