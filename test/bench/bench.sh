@@ -154,7 +154,7 @@ NG
 	nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
 	PIDS+=("$!")
 	SERVER_PIDS+=("$!")
-	for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/$2" && return 0; sleep 0.1; done
+	wait_for 5 curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/$2" && return 0
 	echo "nginx did not start"; cat "$WORK/nginx/logs/error.log"; return 1
 }
 
@@ -178,8 +178,8 @@ bench_http() {
 		--key "$ca/ca.key" --out "$WORK/htree"
 	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$s" -no_nonce -reqout "$WORK/req.der" >/dev/null 2>&1
 	local raw b64
-	raw=$(base64 -w0 < "$WORK/req.der")
-	b64=$(printf '%s' "$raw" | sed 's#/#%2F#g; s#+#%2B#g; s#=#%3D#g')
+	raw=$(req_b64 "$WORK/req.der")
+	b64=$(pct_b64 "$raw")
 	mkdir -p "$(dirname "$WORK/www/$raw")"
 	cp "$WORK/htree/$(issuer_dir "$ca/ca.pem")/$s" "$WORK/www/$raw"
 	post_script "$WORK/req.der" "$WORK/post.lua"
@@ -257,11 +257,8 @@ start_openssl_ocsp() { # start_openssl_ocsp CA SERIAL: sets OPORT and OPID
 		-rkey "$1/ca.key" -CA "$1/ca.pem" -multi "$CORES" >/dev/null 2>&1 &
 	OPID=$!
 	PIDS+=("$OPID")
-	for _ in $(seq 50); do
-		openssl ocsp -timeout 2 -issuer "$1/ca.pem" -serial "0x$2" \
-			-url "http://127.0.0.1:$OPORT/" -CAfile "$1/ca.pem" >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	wait_for 5 quiet openssl ocsp -timeout 2 -issuer "$1/ca.pem" -serial "0x$2" \
+		-url "http://127.0.0.1:$OPORT/" -CAfile "$1/ca.pem" 2>/dev/null || true
 	PIDS+=($(pgrep -P "$OPID"))
 }
 

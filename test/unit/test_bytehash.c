@@ -1,6 +1,7 @@
-/* SipHash-2-4 against the vectors of its paper (key 00..0f, message
- * 00..n-1; the same values as OpenSSL's SIPHASH MAC with size:8), and
- * FNV-1a against its published values. */
+/* SipHash-1-3 against OpenSSL's SIPHASH MAC (key 00..0f, message 00..n-1,
+ * size:8, c-rounds:1, d-rounds:3, which with the default 2 and 4 rounds
+ * gives the vectors of the SipHash paper), and FNV-1a against its
+ * published values. */
 #include "ocsp/bytehash.h"
 
 #include "check.h"
@@ -8,9 +9,10 @@
 static void test_siphash(void)
 {
 	static const struct { size_t n; uint64_t want; } cases[] = {
-		{ 0, 0x726fdb47dd0e0e31ULL },
-		{ 15, 0xa129ca6149be45e5ULL },	/* the paper's worked example */
-		{ 64, 0xacd2c40b8502cad8ULL },	/* several whole words, empty tail */
+		{ 0, 0xabac0158050fc4dcULL },
+		{ 15, 0xd320d86d2a519956ULL },	/* a word and a 7-byte tail */
+		{ 7, 0xd3927d989bb11140ULL },	/* a tail alone */
+		{ 64, 0xf17997ec4b4a6065ULL },	/* several whole words, empty tail */
 	};
 	struct bytehash_key k = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
 	uint8_t msg[64];

@@ -2,7 +2,7 @@
  *
  * Where the bytes come from a client (a serial, a request), a table that
  * used a fixed hash could be filled with colliding keys on purpose and
- * every look-up would walk one long chain. Those tables use SipHash-2-4
+ * every look-up would walk one long chain. Those tables use SipHash-1-3
  * with a key drawn at random per table (bytehash_keyed). Where the value
  * must be the same in every process and every run (the publisher spreads
  * refreshes by serial), FNV-1a is used, unkeyed. */
@@ -21,7 +21,7 @@ struct bytehash_key {
 /* A fresh random key from OpenSSL's generator. Returns 0 or -1. */
 int bytehash_key_random(struct bytehash_key *k, struct err *e);
 
-/* SipHash-2-4 of n bytes under key k. */
+/* SipHash-1-3 of n bytes under key k. */
 uint64_t bytehash_keyed(const struct bytehash_key *k, const void *p, size_t n);
 
 /* FNV-1a, 32 bits: stable across processes, for anything but tables of
