@@ -20,7 +20,6 @@
 #include "ocsp/response.h"
 #include "ocsp/serial.h"
 #include "ocsp/timefmt.h"
-#include "ocsp/tree_reader.h"
 
 #include "tree_int.h"
 
@@ -110,26 +109,26 @@ out:
 	return ret;
 }
 
-/* What a failed open means; errno is mapped to a lookup status here and
+/* What a failed open means; errno is mapped to a file status here and
  * nowhere else. A refusal that lasts (a symbolic link, no permission) is
  * kept like a bad file; a passing shortage (descriptors, memory) is not,
  * so the file is tried again by the next request. */
-static enum tree_lookup open_status(int err, int *lasting)
+static enum tree_file_status open_status(int err, int *lasting)
 {
 	*lasting = 0;
 	switch (err) {
 	case ENOENT:
 	case ENOTDIR:
-		return TREE_NO_SERIAL;
+		return TREE_FILE_NONE;
 	case ELOOP:
 	case EACCES:
 	case EPERM:
 	case ENXIO:
 	case EISDIR:
 		*lasting = 1;
-		return TREE_BAD_FILE;
+		return TREE_FILE_BAD;
 	default:
-		return TREE_BAD_FILE;
+		return TREE_FILE_BAD;
 	}
 }
 
@@ -166,10 +165,10 @@ void tree_file_unmap(struct tree_file *f)
 	f->map_len = 0;
 }
 
-enum tree_lookup tree_file_load(struct tree_file *f, const char *path,
+enum tree_file_status tree_file_load(struct tree_file *f, const char *path,
     const struct req_certid *id, int *lasting, struct err *e)
 {
-	enum tree_lookup r;
+	enum tree_file_status r;
 	int fd;
 
 	memset(f, 0, sizeof(*f));
@@ -178,18 +177,18 @@ enum tree_lookup tree_file_load(struct tree_file *f, const char *path,
 	if (fd < 0) {
 		int err = errno;
 		r = open_status(err, lasting);
-		if (r == TREE_NO_SERIAL)
+		if (r == TREE_FILE_NONE)
 			return r;
 		err_set(e, "%s", err == ELOOP ? "a symbolic link" : strerror(err));
 		if (*lasting)
 			file_sig_get(path, 0, &f->sig);
-		return TREE_BAD_FILE;
+		return TREE_FILE_BAD;
 	}
 	if (map_file(f, fd, lasting, e) != 0 || response_check(f, id, e) != 0) {
 		close(fd);
 		tree_file_unmap(f);
-		return TREE_BAD_FILE;
+		return TREE_FILE_BAD;
 	}
 	close(fd);
-	return TREE_FOUND;
+	return TREE_FILE_OK;
 }

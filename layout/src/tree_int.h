@@ -14,7 +14,6 @@
 #include "ocsp/fsutil.h"
 #include "ocsp/response.h"
 #include "ocsp/tree.h"
-#include "ocsp/tree_reader.h"
 
 /* Bounds one scan of the root, whatever is found there. */
 #define TREE_MAX_ISSUERS 65536
@@ -100,11 +99,13 @@ struct tree_file {
 
 /* Opens, maps and validates path as the response for id: exactly one
  * SingleResponse, for exactly that CertID, with both update times.
- * Returns TREE_FOUND (f mapped), TREE_NO_SERIAL when there is no such
- * file, or TREE_BAD_FILE with e saying why; then *lasting tells whether
+ * Returns TREE_FILE_OK (f mapped), TREE_FILE_NONE when there is no such
+ * file, or TREE_FILE_BAD with e saying why; then *lasting tells whether
  * the refusal holds until the file changes (f->sig is set) or may pass by
  * itself (no memory, no descriptor), and f holds no mapping. */
-enum tree_lookup tree_file_load(struct tree_file *f, const char *path,
+enum tree_file_status { TREE_FILE_OK, TREE_FILE_NONE, TREE_FILE_BAD };
+
+enum tree_file_status tree_file_load(struct tree_file *f, const char *path,
     const struct req_certid *id, int *lasting, struct err *e);
 void tree_file_unmap(struct tree_file *f);
 

@@ -94,11 +94,17 @@ static struct entry *entry_load(const struct tree_reader *t, const char *path,
 	cache_node_init(&e->node, e->key, key_len, h);
 	atomic_init(&e->checked, now);
 	atomic_init(&e->epoch, epoch);
-	*r = tree_file_load(&e->file, path, id, &lasting, &err);
-	if (*r == TREE_FOUND)
+	switch (tree_file_load(&e->file, path, id, &lasting, &err)) {
+	case TREE_FILE_OK:
+		*r = TREE_FOUND;
 		return e;
-	if (*r == TREE_BAD_FILE)
+	case TREE_FILE_NONE:
+		*r = TREE_NO_SERIAL;
+		break;
+	case TREE_FILE_BAD:
 		warnf(t, "%s: refused: %s", path, err.msg);
+		break;
+	}
 	if (*r != TREE_BAD_FILE || !lasting || !e->file.sig.exists) {
 		free(e);
 		return NULL;
