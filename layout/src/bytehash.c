@@ -86,6 +86,36 @@ int bytehash_key_random(struct bytehash_key *k, struct err *e)
 	return 0;
 }
 
+/* Two lanes of xor, multiply by an odd constant and xor-shift: each step
+ * is a bijection of the lane for a given word, so a changed word leaves
+ * its lane changed to the end, and the lanes are joined bijectively. */
+#define CHECK_M1 0xff51afd7ed558ccdULL
+#define CHECK_M2 0xc4ceb9fe1a85ec53ULL
+
+static inline uint64_t check_step(uint64_t h, uint64_t w, uint64_t m)
+{
+	h = (h ^ w) * m;
+	return h ^ h >> 29;
+}
+
+uint64_t bytehash_check(const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	uint64_t a = 0x9e3779b97f4a7c15ULL ^ n, b = 0x2545f4914f6cdd1dULL;
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		a = check_step(a, load_le8(p + i), CHECK_M1);
+		b = check_step(b, load_le8(p + i + 8), CHECK_M2);
+	}
+	if (i + 8 <= n) {
+		a = check_step(a, load_le8(p + i), CHECK_M1);
+		i += 8;
+	}
+	b = check_step(b, load_le(p + i, n - i), CHECK_M2);
+	return a ^ check_step(b, 0, CHECK_M1);
+}
+
 uint32_t bytehash_fnv1a32(const void *data, size_t n)
 {
 	const uint8_t *p = data;

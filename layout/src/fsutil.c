@@ -139,6 +139,8 @@ void file_sig_from_stat(struct file_sig *s, const struct stat *st)
 	s->size = st->st_size;
 	s->mtime_s = (int64_t)st->st_mtim.tv_sec;
 	s->mtime_ns = st->st_mtim.tv_nsec;
+	s->ctime_s = (int64_t)st->st_ctim.tv_sec;
+	s->ctime_ns = st->st_ctim.tv_nsec;
 }
 
 void file_sig_get(const char *path, int follow, struct file_sig *s)
@@ -153,5 +155,6 @@ void file_sig_get(const char *path, int follow, struct file_sig *s)
 int file_sig_eq(const struct file_sig *a, const struct file_sig *b)
 {
 	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
-	    a->size == b->size && a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns;
+	    a->size == b->size && a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
+	    a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
 }

@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 
+#include "ocsp/bytehash.h"
 #include "ocsp/der.h"
 #include "ocsp/serial.h"
 
@@ -207,6 +208,7 @@ int signed_response_set(struct signed_response *r, const uint8_t *der, size_t le
 	r->next_update = next_update;
 	if (!EVP_Digest(der, len, r->digest, &n, EVP_sha256(), NULL) || n != sizeof(r->digest))
 		return err_ssl(e, "SHA-256 failed");
+	r->check = bytehash_check(der, len);
 	return 0;
 }
 

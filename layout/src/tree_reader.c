@@ -30,6 +30,7 @@ struct entry {
 	 * issuer table: the thread that moves them on re-checks. */
 	_Atomic int64_t checked;
 	_Atomic uint64_t epoch;
+	atomic_int suspect;		/* its bytes changed under the mapping */
 	int bad;			/* refused file, kept so it is not parsed again */
 	struct tree_file file;
 };
@@ -94,6 +95,7 @@ static struct entry *entry_load(const struct tree_reader *t, const char *path,
 	cache_node_init(&e->node, e->key, key_len, h);
 	atomic_init(&e->checked, now);
 	atomic_init(&e->epoch, epoch);
+	atomic_init(&e->suspect, 0);
 	switch (tree_file_load(&e->file, path, id, &lasting, &err)) {
 	case TREE_FILE_OK:
 		*r = TREE_FOUND;
@@ -113,10 +115,12 @@ static struct entry *entry_load(const struct tree_reader *t, const char *path,
 	return e;
 }
 
-/* Another thread loaded the same file meanwhile: share its entry. */
+/* Another thread loaded the same file meanwhile: share its entry (unless
+ * that one is the entry found wanting). */
 static int same_file(const struct cache_node *cur, const struct cache_node *fresh, void *old)
 {
-	return cur != old && file_sig_eq(&entry_of(cur)->file.sig, &entry_of(fresh)->file.sig);
+	return cur != old && !atomic_load_explicit(&entry_of(cur)->suspect, memory_order_relaxed) &&
+	    file_sig_eq(&entry_of(cur)->file.sig, &entry_of(fresh)->file.sig);
 }
 
 /* Whether e may be served without looking at the file: checked against
@@ -129,6 +133,8 @@ static int entry_fresh(const struct tree_reader *t, struct entry *e, uint64_t ep
 {
 	int64_t checked = atomic_load_explicit(&e->checked, memory_order_relaxed);
 
+	if (atomic_load_explicit(&e->suspect, memory_order_relaxed))
+		return 0;
 	if (atomic_load_explicit(&e->epoch, memory_order_relaxed) == epoch &&
 	    !tree_due(now, checked + t->interval, t->interval))
 		return 1;
@@ -159,7 +165,7 @@ static enum tree_lookup cache_lookup(struct tree_reader *t,
 		cache_release(t->cache, n);
 		return TREE_NO_SERIAL;
 	}
-	if (e != NULL) {
+	if (e != NULL && !atomic_load_explicit(&e->suspect, memory_order_relaxed)) {
 		file_sig_get(path, 0, &sig);
 		if (sig.exists && file_sig_eq(&sig, &e->file.sig)) {
 			*out = e;
@@ -213,6 +219,13 @@ void tree_reader_release(struct tree_reader *t, const struct signed_response *r)
 	if (r != NULL)
 		cache_release(t->cache, &((struct entry *)((const char *)r -
 		    offsetof(struct entry, file.resp)))->node);
+}
+
+void tree_reader_distrust(struct tree_reader *t, const struct signed_response *r)
+{
+	if (r != NULL)
+		atomic_store_explicit(&((struct entry *)((const char *)r -
+		    offsetof(struct entry, file.resp)))->suspect, 1, memory_order_relaxed);
 }
 
 void tree_reader_refresh(struct tree_reader *t, int64_t now)

@@ -44,9 +44,34 @@ static void test_fnv(void)
 	CHECK_EQ(bytehash_fnv1a32("foobar", 6), 0xbf9cf968u);
 }
 
+/* Every change of one bit anywhere shows, and so does a change of length. */
+static void test_check(void)
+{
+	uint8_t buf[701];
+	int missed = 0;
+	uint64_t c;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	c = bytehash_check(buf, sizeof(buf));
+	CHECK(c == bytehash_check(buf, sizeof(buf)));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		for (int bit = 0; bit < 8; bit++) {
+			buf[i] ^= (uint8_t)(1u << bit);
+			missed += bytehash_check(buf, sizeof(buf)) == c;
+			buf[i] ^= (uint8_t)(1u << bit);
+		}
+	CHECK_EQ(missed, 0);
+	for (size_t n = 0; n < 40; n++)
+		CHECK(bytehash_check(buf, n) != bytehash_check(buf, n + 1));
+	memset(buf, 0, sizeof(buf));
+	CHECK(bytehash_check(buf, 8) != bytehash_check(buf, 16));	/* zeros count */
+}
+
 int main(void)
 {
 	test_siphash();
 	test_fnv();
+	test_check();
 	return check_done();
 }

@@ -28,4 +28,10 @@ uint64_t bytehash_keyed(const struct bytehash_key *k, const void *p, size_t n);
  * untrusted keys. */
 uint32_t bytehash_fnv1a32(const void *p, size_t n);
 
+/* A fast checksum of n bytes, to tell whether bytes changed since they
+ * were checked (a file rewritten under its mapping): any change within one
+ * 8-byte word always shows, others do but with odds of 2^-64. Not for
+ * tables, not against anyone choosing the bytes. */
+uint64_t bytehash_check(const void *p, size_t n);
+
 #endif

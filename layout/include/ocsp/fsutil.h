@@ -29,9 +29,10 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len,
 int fs_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
     struct err *e);
 
-/* Identity of a file as stat sees it: a rename gives a new inode and an
- * in-place edit a new size or mtime, so an equal identity means the same
- * complete file. Readers of the tree use it to notice replacements. */
+/* Identity of a file as stat sees it: a rename gives a new inode, an
+ * in-place edit a new size or mtime, and a change of permissions (a file
+ * made readable again) a new ctime, so an equal identity means the same
+ * file in the same state. Readers of the tree use it to notice changes. */
 struct file_sig {
 	int exists;
 	dev_t dev;
@@ -39,6 +40,8 @@ struct file_sig {
 	off_t size;
 	int64_t mtime_s;
 	long mtime_ns;
+	int64_t ctime_s;
+	long ctime_ns;
 };
 
 void file_sig_from_stat(struct file_sig *s, const struct stat *st);

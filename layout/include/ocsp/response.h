@@ -75,10 +75,11 @@ struct signed_response {
 	int64_t this_update;
 	int64_t next_update;		/* the earliest of its SingleResponses */
 	uint8_t digest[SIGNED_RESPONSE_DIGEST];
+	uint64_t check;			/* bytehash_check of the bytes as checked */
 };
 
 /* Fills r for len bytes at der valid from this_update to next_update, and
- * takes their digest. Returns 0, or -1 when nextUpdate is not after
+ * takes their digest and checksum. Returns 0, or -1 when nextUpdate is not after
  * thisUpdate. r->der is der: set it afterwards to serve other bytes with
  * the same content (a mapping of the file der was copied from). */
 int signed_response_set(struct signed_response *r, const uint8_t *der, size_t len,

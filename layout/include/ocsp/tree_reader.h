@@ -61,6 +61,12 @@ enum tree_lookup tree_reader_lookup(struct tree_reader *t,
     const struct req_certid *id, int64_t now, const struct signed_response **out);
 void tree_reader_release(struct tree_reader *t, const struct signed_response *r);
 
+/* Says that r, which the caller holds, no longer has the bytes it was
+ * validated with (its checksum failed on a copy: the file was rewritten in
+ * place under the mapping). The next lookup reads the file again, whatever
+ * its identity says. */
+void tree_reader_distrust(struct tree_reader *t, const struct signed_response *r);
+
 /* Checks for a new generation now (also done lazily by lookups). */
 void tree_reader_refresh(struct tree_reader *t, int64_t now);
 
