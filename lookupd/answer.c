@@ -1,6 +1,5 @@
 #include "answer.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +10,18 @@
 #include "ocsp/config.h"
 #include "ocsp/hex.h"
 #include "ocsp/log.h"
+#include "ocsp/ratelimit.h"
 #include "ocsp/serial.h"
 #include "ocsp/status_view.h"
 #include "ocsp/tree_reader.h"
 
 #include "online_cache.h"
 
-/* A few warnings of a kind per WARN_EVERY seconds: a stale tree or a
- * broken file is hit by every request for it, and the log must stay
- * readable. Problems in the tree are each found once per file, so a few
- * more of them get through. */
-#define WARN_EVERY 10
+/* A few warnings of a kind per window: a stale tree or a broken file is
+ * hit by every request for it. Problems in the tree are each found once
+ * per file, so a few more of them get through. */
 #define STALE_BURST 1
 #define TREE_BURST 5
-
-struct ratelimit {
-	pthread_mutex_t lock;
-	unsigned burst;			/* warnings allowed per window */
-	int64_t window;			/* start of the current window */
-	unsigned used;			/* warnings logged in it */
-	unsigned long skipped;		/* held back since the last one logged */
-};
 
 struct answerer {
 	struct tree_reader *tree;	/* NULL: no tree (online only) */
@@ -43,46 +33,6 @@ struct answerer {
 	struct ratelimit tree_warn;
 };
 
-static void ratelimit_init(struct ratelimit *rl, unsigned burst)
-{
-	pthread_mutex_init(&rl->lock, NULL);
-	rl->burst = burst;
-	rl->window = INT64_MIN / 2;
-}
-
-/* Returns 1 when a message may be logged now; *skipped gets how many were
- * held back since the last one. Only reached when something is wrong, so
- * a lock costs nothing that matters. */
-static int ratelimit_pass(struct ratelimit *rl, int64_t now, unsigned long *skipped)
-{
-	int pass;
-
-	pthread_mutex_lock(&rl->lock);
-	if (now - rl->window >= WARN_EVERY || now < rl->window) {
-		rl->window = now;
-		rl->used = 0;
-	}
-	pass = rl->used < rl->burst;
-	if (pass) {
-		rl->used++;
-		*skipped = rl->skipped;
-		rl->skipped = 0;
-	} else {
-		rl->skipped++;
-	}
-	pthread_mutex_unlock(&rl->lock);
-	return pass;
-}
-
-/* " (N similar warnings held back)", or nothing. */
-static const char *held_back(char *buf, size_t size, unsigned long skipped)
-{
-	buf[0] = '\0';
-	if (skipped > 0)
-		snprintf(buf, size, " (%lu similar warnings held back)", skipped);
-	return buf;
-}
-
 static void on_tree_warning(void *arg, const char *msg)
 {
 	struct answerer *a = arg;
@@ -91,7 +41,7 @@ static void on_tree_warning(void *arg, const char *msg)
 	char more[64];
 
 	if (ratelimit_pass(&a->tree_warn, (int64_t)time(NULL), &skipped))
-		log_warn("tree: %s%s", msg, held_back(more, sizeof(more), skipped));
+		log_warn("tree: %s%s", msg, ratelimit_held_back(more, sizeof(more), skipped));
 }
 
 int answerer_new(const struct answerer_opts *o, struct answerer **out, struct err *e)
@@ -129,8 +79,8 @@ void answerer_free(struct answerer *a)
 	tree_reader_close(a->tree);
 	online_cache_free(a->cache);
 	online_free(a->online);
-	pthread_mutex_destroy(&a->stale_warn.lock);
-	pthread_mutex_destroy(&a->tree_warn.lock);
+	ratelimit_fini(&a->stale_warn);
+	ratelimit_fini(&a->tree_warn);
 	free(a);
 }
 
@@ -170,7 +120,7 @@ static void warn_stale(struct answerer *a, const struct req_certid *id, int64_t 
 	hex_lower(key, id->key_hash, hash_len(id->alg));
 	log_warn("the pre-signed response for serial %s (issuer key %s %s) is past its "
 	    "nextUpdate; answering tryLater until the publisher replaces it%s", serial,
-	    hash_name(id->alg), key, held_back(more, sizeof(more), skipped));
+	    hash_name(id->alg), key, ratelimit_held_back(more, sizeof(more), skipped));
 }
 
 /* Offline answers for what the tree cannot answer and no key online can
@@ -443,6 +393,12 @@ void answer_release(struct answerer *a, struct answer *ans)
 	if (ans->online_ref != NULL)
 		online_cache_release(a->cache, ans->online_ref);
 	memset(ans, 0, sizeof(*ans));
+}
+
+void answer_distrust(struct answerer *a, const struct answer *ans)
+{
+	if (ans->tree_ref != NULL)
+		tree_reader_distrust(a->tree, ans->tree_ref);
 }
 
 void answer_scratch_fini(struct answer_scratch *s)

@@ -88,6 +88,10 @@ int answer_get(struct answerer *a, const char *path, size_t len, const char *pre
 
 void answer_release(struct answerer *a, struct answer *ans);
 
+/* Says that the bytes of ans (held, not yet released) were found changed
+ * since they were checked: a tree file is read again by the next lookup. */
+void answer_distrust(struct answerer *a, const struct answer *ans);
+
 /* Frees what a thread's scratch acquired (signing contexts). */
 void answer_scratch_fini(struct answer_scratch *s);
 

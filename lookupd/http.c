@@ -1,63 +1,51 @@
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <time.h>
 
-#include "ocsp/hex.h"
+#include "ocsp/bytehash.h"
 #include "ocsp/log.h"
 #include "ocsp/memguard.h"
+#include "ocsp/ratelimit.h"
 #include "ocsp/request.h"
 #include "ocsp/response.h"
-#include "ocsp/timefmt.h"
 
-/* An idle keep-alive connection holds a worker thread: long enough for a
- * client's next request, short enough not to starve the pool. */
-#define KEEP_ALIVE_MS "5000"
-/* A whole request (headers and body) must arrive within this. */
-#define REQUEST_TIMEOUT_MS "10000"
-/* Headers and body of one reply, sent with a single write. */
-#define REPLY_MAX 16384
+#include "reply.h"
+
 #define HEALTH_PATH "/healthz"
-#define OCSP_REQUEST_TYPE "application/ocsp-request"
-#define OCSP_RESPONSE_TYPE "application/ocsp-response"
 /* mg_check_feature bit of an IPv6-capable build. */
 #define MG_FEATURE_IPV6 8
-/* The ETag is this much of the response's SHA-256, in hex: the same on
- * every node that serves the same bytes. */
-#define ETAG_BYTES 10
+/* Warnings about bytes that changed under their mapping, per window. */
+#define TORN_BURST 3
+/* Connections accepted but not yet taken by a worker; a full queue leaves
+ * the rest in the kernel's listen backlog. */
+#define CONNECTION_QUEUE 1024
+#define LISTEN_BACKLOG 4096
 
 struct http_server {
 	struct mg_context *ctx;
 	struct answerer *_Atomic answerer;
-	char prefix[HTTP_PREFIX_MAX + 1];
-	char *listen;			/* normalised: no spaces */
-	size_t max_body;
-	int64_t max_age;
+	struct http_conf conf;		/* listen owned */
+	atomic_long busy;		/* connections a worker holds now */
+	struct ratelimit torn_warn;
 };
 
-/* HTTP validators of a cacheable answer (RFC 9110 8.8), derived from its
- * digest and times. */
-struct validators {
-	uint8_t digest[SIGNED_RESPONSE_DIGEST];	/* of the answer they describe */
-	char etag[2 * ETAG_BYTES + 3];		/* quoted strong ETag */
-	char last_modified[TIMEFMT_HTTP_LEN + 1];	/* thisUpdate */
-	char expires[TIMEFMT_HTTP_LEN + 1];	/* nextUpdate */
-};
-
-/* Per worker thread, allocated once: civetweb's worker stacks are small
- * (100 KiB in its CMake build), and nothing here grows per request. */
+/* Per worker thread, in anonymous mapped memory: pages a worker never
+ * touches cost nothing, and most of these bytes are touched rarely (a
+ * large body, a large answer), while thousands of workers may wait for
+ * connections. Nothing here grows per request. */
 struct worker {
+	struct reply_memo memo;
 	struct answer_scratch scratch;
-	uint8_t body[REQUEST_MAX_DER + 1];
 	char reply[REPLY_MAX];
-	int64_t date_at;
-	char date[TIMEFMT_HTTP_LEN + 1];
-	struct validators last;		/* of the last answer sent, reused for the next */
+	uint8_t body[REQUEST_MAX_DER + 1];
 };
 
 /* The request headers lookupd looks at, found in one pass. */
@@ -66,12 +54,10 @@ struct req_headers {
 	const char *content_type;
 	const char *if_none_match;
 	const char *if_modified_since;
-};
-
-struct hbuf {
-	char *p;
-	size_t len, cap;
-	int overflow;
+	const char *content_length;
+	const char *transfer_encoding;
+	int n_content_length;
+	int n_transfer_encoding;
 };
 
 /* ---- checking the options ---- */
@@ -96,18 +82,32 @@ static int host_char(char c)
 	    (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
 
+static int ipv6_check(const char *s, size_t n, struct err *e)
+{
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+
+	if (!mg_check_feature(MG_FEATURE_IPV6))
+		return err_set(e, "listen: '%.*s': this lookupd's civetweb has no IPv6 (it was "
+		    "built with the system library, as Debian builds it); listen on an IPv4 "
+		    "address, or build with Debian's civetweb source (contrib/install-deps.sh)",
+		    (int)n, s);
+	if (n < 3 || s[n - 1] != ']' || n - 2 >= sizeof(text))
+		return err_set(e, "listen: '%.*s' is not [IPv6 address]", (int)n, s);
+	memcpy(text, s + 1, n - 2);
+	text[n - 2] = '\0';
+	if (inet_pton(AF_INET6, text, &a) != 1)
+		return err_set(e, "listen: '%.*s' is not an IPv6 address", (int)n, s);
+	return 0;
+}
+
 static int addr_check(const char *s, size_t n, struct err *e)
 {
 	if (n == 0)
-		return err_set(e, "listen: an address is needed before ':' (0.0.0.0 for all)");
-	if (s[0] == '[') {
-		if (!mg_check_feature(MG_FEATURE_IPV6))
-			return err_set(e, "listen: '%.*s': this civetweb is built without IPv6 "
-			    "(as Debian's is); listen on an IPv4 address", (int)n, s);
-		if (n < 3 || s[n - 1] != ']')
-			return err_set(e, "listen: '%.*s' is not [IPv6 address]", (int)n, s);
-		return 0;
-	}
+		return err_set(e, "listen: an address is needed before ':' (0.0.0.0 for all "
+		    "IPv4 addresses, [::] for all IPv6 ones)");
+	if (s[0] == '[')
+		return ipv6_check(s, n, e);
 	for (size_t i = 0; i < n; i++)
 		if (!host_char(s[i]))
 			return err_set(e, "listen: '%.*s' is not an IPv4 address or host name",
@@ -199,8 +199,20 @@ int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *
 		err_set(e, "max_request_bytes must be 1 to %d", REQUEST_MAX_DER);
 		goto fail;
 	}
+	/* civetweb keeps MG_MAX_HEADERS fields and drops the rest without a
+	 * word, so a request that fills them all may have had more. */
+	if (o->max_headers < 1 || o->max_headers >= MG_MAX_HEADERS) {
+		err_set(e, "max_headers must be 1 to %d", MG_MAX_HEADERS - 1);
+		goto fail;
+	}
 	hc->threads = o->threads;
 	hc->max_body = o->max_request_bytes;
+	hc->max_header_bytes = o->max_header_bytes;
+	hc->max_headers = (int)o->max_headers;
+	hc->header_ms = o->header_timeout * 1000;
+	hc->body_ms = o->body_timeout * 1000;
+	hc->keep_alive_ms = o->keep_alive_timeout * 1000;
+	hc->busy_limit = o->threads * o->busy_threshold / 100;
 	hc->max_age = o->max_age;
 	return 0;
 fail:
@@ -214,194 +226,18 @@ void http_conf_fini(struct http_conf *hc)
 	hc->listen = NULL;
 }
 
-/* ---- building replies ---- */
-
-static void h_add(struct hbuf *h, const char *s, size_t n)
+const char *http_library(void)
 {
-	if (h->overflow || n > h->cap - h->len) {
-		h->overflow = 1;
-		return;
-	}
-	memcpy(h->p + h->len, s, n);
-	h->len += n;
-}
+	static char text[96];
 
-#define H_LIT(h, s) h_add((h), (s), sizeof(s) - 1)
-
-static void h_str(struct hbuf *h, const char *s)
-{
-	h_add(h, s, strlen(s));
-}
-
-static void h_u64(struct hbuf *h, uint64_t v)
-{
-	char d[20];
-	size_t n = 0;
-
-	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	h_add(h, d + sizeof(d) - n, n);
-}
-
-/* The Date header is the same for a whole second: format it once per
- * second per worker. */
-static const char *http_date(struct worker *w, int64_t now)
-{
-	if (w->date_at != now || w->date[0] == '\0') {
-		if (timefmt_http(w->date, sizeof(w->date), now) != 0)
-			w->date[0] = '\0';
-		w->date_at = now;
-	}
-	return w->date;
-}
-
-static void h_begin(struct hbuf *h, struct worker *w, const char *status, int64_t now)
-{
-	h->p = w->reply;
-	h->len = 0;
-	h->cap = sizeof(w->reply);
-	h->overflow = 0;
-	H_LIT(h, "HTTP/1.1 ");
-	h_str(h, status);
-	H_LIT(h, "\r\nDate: ");
-	h_str(h, http_date(w, now));
-	H_LIT(h, "\r\n");
-}
-
-static void h_length(struct hbuf *h, size_t len)
-{
-	H_LIT(h, "Content-Length: ");
-	h_u64(h, len);
-	H_LIT(h, "\r\n");
-}
-
-/* Sends the headers in h and then body, with one write when they fit
- * together (a second small write would wait for the peer's ACK). */
-static int h_send(struct mg_connection *conn, struct hbuf *h, int keep_alive,
-    const void *body, size_t len)
-{
-	if (keep_alive)
-		H_LIT(h, "Connection: keep-alive\r\n\r\n");
-	else
-		H_LIT(h, "Connection: close\r\n\r\n");
-	if (h->overflow) {
-		/* Headers are our own bounded strings: this is a bug. */
-		log_error("reply headers over %zu bytes", h->cap);
-		mg_send_http_error(conn, 500, "internal error\n");
-		return -1;
-	}
-	if (len <= h->cap - h->len) {
-		/* body may be a mapping of a file rewritten in place under us:
-		 * answer 503 rather than die (the cache re-checks the file). */
-		if (memguard_copy(h->p + h->len, body, len) != 0) {
-			log_warn("a tree file shrank while being served (rewritten in place "
-			    "instead of replaced by rename?); answered 503");
-			mg_send_http_error(conn, 503, "try again\n");
-			return -1;
-		}
-		return mg_write(conn, h->p, h->len + len) > 0 ? 0 : -1;
-	}
-	if (mg_write(conn, h->p, h->len) <= 0)
-		return -1;
-	return mg_write(conn, body, len) > 0 ? 0 : -1;
-}
-
-struct reply_ctx {
-	struct mg_connection *conn;
-	struct worker *w;
-	int64_t now;
-	int head;		/* HEAD: headers only */
-	int keep_alive;
-};
-
-static int send_text(const struct reply_ctx *rc, int code, const char *status,
-    const char *extra, const char *text)
-{
-	struct hbuf h;
-	size_t len = strlen(text);
-
-	h_begin(&h, rc->w, status, rc->now);
-	H_LIT(&h, "Content-Type: text/plain\r\nCache-Control: no-store\r\n");
-	h_length(&h, len);
-	if (extra != NULL)
-		h_str(&h, extra);
-	h_send(rc->conn, &h, rc->keep_alive, text, rc->head ? 0 : len);
-	return code;
-}
-
-/* OCSP errors travel in a 200 (RFC 6960 A.1), and an answer signed for
- * one request echoes its nonce: no shared cache may keep either (a
- * tryLater or unauthorized would outlive its cause), and a conditional
- * request cannot match them. */
-static int send_uncacheable(const struct reply_ctx *rc, const struct answer *ans)
-{
-	struct hbuf h;
-
-	h_begin(&h, rc->w, "200 OK", rc->now);
-	H_LIT(&h, "Content-Type: " OCSP_RESPONSE_TYPE "\r\nCache-Control: no-store\r\n");
-	h_length(&h, ans->len);
-	h_send(rc->conn, &h, rc->keep_alive, ans->der, rc->head ? 0 : ans->len);
-	return 200;
-}
-
-/* The validators of r; the bytes a worker served last are usually the
- * bytes it serves next, so they are formatted once for a run of them. */
-static const struct validators *validators_of(struct worker *w,
-    const struct signed_response *r)
-{
-	struct validators *v = &w->last;
-
-	if (v->etag[0] != '\0' && memcmp(v->digest, r->digest, sizeof(v->digest)) == 0)
-		return v;
-	memcpy(v->digest, r->digest, sizeof(v->digest));
-	if (timefmt_http(v->last_modified, sizeof(v->last_modified), r->this_update) != 0)
-		v->last_modified[0] = '\0';
-	if (timefmt_http(v->expires, sizeof(v->expires), r->next_update) != 0)
-		v->expires[0] = '\0';
-	v->etag[0] = '"';
-	hex_lower(v->etag + 1, r->digest, ETAG_BYTES);
-	v->etag[1 + 2 * ETAG_BYTES] = '"';
-	v->etag[2 + 2 * ETAG_BYTES] = '\0';
-	return v;
-}
-
-/* RFC 5019 section 6 / RFC 9919: freshness never past nextUpdate. */
-static void h_caching(struct hbuf *h, const struct signed_response *r,
-    const struct validators *v, int64_t now, int64_t max_age)
-{
-	int64_t age = r->next_update - now;
-
-	if (age > max_age)
-		age = max_age;
-	if (age < 0)
-		age = 0;
-	H_LIT(h, "Last-Modified: ");
-	h_str(h, v->last_modified);
-	H_LIT(h, "\r\nExpires: ");
-	h_str(h, v->expires);
-	H_LIT(h, "\r\nETag: ");
-	h_str(h, v->etag);
-	H_LIT(h, "\r\nCache-Control: max-age=");
-	h_u64(h, (uint64_t)age);
-	H_LIT(h, ", public, no-transform, must-revalidate\r\n");
-}
-
-static int send_presigned(const struct reply_ctx *rc, const struct signed_response *r,
-    const struct validators *v, int not_modified, int64_t max_age)
-{
-	struct hbuf h;
-
-	h_begin(&h, rc->w, not_modified ? "304 Not Modified" : "200 OK", rc->now);
-	if (!not_modified) {
-		H_LIT(&h, "Content-Type: " OCSP_RESPONSE_TYPE "\r\n");
-		h_length(&h, r->len);
-	}
-	h_caching(&h, r, v, rc->now, max_age);
-	h_send(rc->conn, &h, rc->keep_alive, r->der,
-	    rc->head || not_modified ? 0 : r->len);
-	return not_modified ? 304 : 200;
+#ifdef OCSP_CIVETWEB_BUILTIN
+	const char *how = "built in";
+#else
+	const char *how = "the system library";
+#endif
+	snprintf(text, sizeof(text), "civetweb %s (%s), %s", mg_version(), how,
+	    mg_check_feature(MG_FEATURE_IPV6) ? "IPv4 and IPv6" : "IPv4 only");
+	return text;
 }
 
 /* ---- reading requests ---- */
@@ -411,103 +247,136 @@ static void headers_find(const struct mg_request_info *ri, struct req_headers *h
 	memset(h, 0, sizeof(*h));
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *n = ri->http_headers[i].name, *v = ri->http_headers[i].value;
-		if (strcasecmp(n, "Connection") == 0)
+		if (strcasecmp(n, "Connection") == 0) {
 			h->connection = v;
-		else if (strcasecmp(n, "Content-Type") == 0)
+		} else if (strcasecmp(n, "Content-Type") == 0) {
 			h->content_type = v;
-		else if (strcasecmp(n, "If-None-Match") == 0)
+		} else if (strcasecmp(n, "If-None-Match") == 0) {
 			h->if_none_match = v;
-		else if (strcasecmp(n, "If-Modified-Since") == 0)
+		} else if (strcasecmp(n, "If-Modified-Since") == 0) {
 			h->if_modified_since = v;
+		} else if (strcasecmp(n, "Content-Length") == 0) {
+			h->content_length = v;
+			h->n_content_length++;
+		} else if (strcasecmp(n, "Transfer-Encoding") == 0) {
+			h->transfer_encoding = v;
+			h->n_transfer_encoding++;
+		}
 	}
 }
 
-static int is_blank(char c)
+/* civetweb parses the header section in place: it ends the version and
+ * each value with NULs where their CR LF was (and, before a colon, where
+ * blanks were), and it stops without a word at a line it does not take
+ * for a field: a folded continuation (obs-fold), a bare LF, anything past
+ * MG_MAX_HEADERS. A field it never saw may be the Content-Length or
+ * Connection a proxy in front did see. So the layout it leaves is read
+ * back: every line must end in exactly CR LF, each field must start right
+ * after the line before, and after the last one must come the CR of the
+ * CR LF that ends the section. This reads civetweb 1.15's buffer (Debian's
+ * package, both as source and as the system library); the integration
+ * tests pin it. */
+static int header_section_ok(const struct mg_request_info *ri)
 {
-	return c == ' ' || c == '\t';
+	const char *end = ri->http_version;
+
+	if (end == NULL)
+		return 0;
+	end += strlen(end);
+	if (end[0] != '\0' || end[1] != '\0')
+		return 0;
+	if (ri->num_headers == 0)
+		return end[2] == '\0' && end[3] == '\0';
+	for (int i = 0; i < ri->num_headers; i++) {
+		const struct mg_header *f = &ri->http_headers[i];
+		const char *name_end = f->name + strlen(f->name);
+		if (f->name != end + 2)
+			return 0;
+		/* "Name :" (RFC 9112 5.1 requires a 400): blanks before the colon
+		 * were turned into NULs, so the value starts further on. */
+		if (name_end[1] == '\0' && f->value != name_end + 1)
+			return 0;
+		end = f->value + strlen(f->value);
+		if (end[0] != '\0' || end[1] != '\0')
+			return 0;
+	}
+	return end[2] == '\r';
 }
 
-/* Calls fn on each comma-separated element of a header value, without
- * surrounding blanks; stops at the first one fn accepts. */
-static int list_any(const char *v, int (*fn)(const char *s, size_t n, const void *arg),
-    const void *arg)
+static int digits_only(const char *v)
 {
-	while (*v != '\0') {
-		const char *s, *end;
-		while (is_blank(*v) || *v == ',')
-			v++;
-		s = v;
-		while (*v != '\0' && *v != ',')
-			v++;
-		end = v;
-		while (end > s && is_blank(end[-1]))
-			end--;
-		if (end > s && fn(s, (size_t)(end - s), arg))
-			return 1;
+	size_t n = strlen(v);
+
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n > 18)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int chunked_only(const char *v)
+{
+	size_t n = strlen(v);
+
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return n == 7 && strncasecmp(v, "chunked", 7) == 0;
+}
+
+/* Framing that a proxy in front may read otherwise (RFC 9110 8.6, RFC
+ * 9112 6 and 5.1) is refused before any body is read, and the connection
+ * closed: returns the status (0 when the request may go on) and why. */
+static int framing_refused(const struct http_server *s, const struct mg_request_info *ri,
+    const struct req_headers *h, const char **why)
+{
+	if (ri->num_headers >= MG_MAX_HEADERS || ri->num_headers > s->conf.max_headers) {
+		*why = "too many header fields\n";
+		return 431;
+	}
+	if (!header_section_ok(ri)) {
+		*why = "malformed header section (folded line, bare LF or blank before ':')\n";
+		return 400;
+	}
+	if (h->n_content_length > 1 || h->n_transfer_encoding > 1) {
+		*why = "repeated Content-Length or Transfer-Encoding\n";
+		return 400;
+	}
+	if (h->n_content_length && h->n_transfer_encoding) {
+		*why = "both Content-Length and Transfer-Encoding\n";
+		return 400;
+	}
+	if (h->content_length != NULL && !digits_only(h->content_length)) {
+		*why = "Content-Length is not a number\n";
+		return 400;
+	}
+	if (h->transfer_encoding != NULL && !chunked_only(h->transfer_encoding)) {
+		*why = "Transfer-Encoding other than chunked\n";
+		return 400;
 	}
 	return 0;
 }
 
-static int token_is(const char *s, size_t n, const void *arg)
+static int64_t now_ms(void)
 {
-	return strlen(arg) == n && strncasecmp(s, arg, n) == 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Same decision as civetweb's own (which then keeps or closes the
- * connection): a Connection header decides, else HTTP/1.1 keeps it. */
-static int wants_keep_alive(const struct mg_request_info *ri, const struct req_headers *h)
-{
-	if (h->connection != NULL)
-		return list_any(h->connection, token_is, "keep-alive");
-	return ri->http_version != NULL && strcmp(ri->http_version, "1.1") == 0;
-}
-
-/* If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ is
- * ignored, the opaque tags compare octet by octet. */
-static int etag_is(const char *s, size_t n, const void *arg)
-{
-	if (n >= 2 && s[0] == 'W' && s[1] == '/') {
-		s += 2;
-		n -= 2;
-	}
-	return (n == 1 && s[0] == '*') || (strlen(arg) == n && memcmp(s, arg, n) == 0);
-}
-
-/* RFC 9110 13.2.2: If-None-Match, when present, overrides If-Modified-Since. */
-static int is_not_modified(const struct req_headers *h, const struct signed_response *r,
-    const struct validators *v)
-{
-	int64_t since;
-
-	if (h->if_none_match != NULL)
-		return list_any(h->if_none_match, etag_is, v->etag);
-	if (h->if_modified_since != NULL &&
-	    timefmt_parse_http(h->if_modified_since, &since) == 0)
-		return r->this_update <= since;
-	return 0;
-}
-
-/* A missing Content-Type is accepted: some clients send none. */
-static int content_type_ok(const char *v)
-{
-	size_t n;
-
-	if (v == NULL)
-		return 1;
-	while (is_blank(*v))
-		v++;
-	for (n = 0; v[n] != '\0' && v[n] != ';' && !is_blank(v[n]); n++)
-		;
-	return n == sizeof(OCSP_REQUEST_TYPE) - 1 && strncasecmp(v, OCSP_REQUEST_TYPE, n) == 0;
-}
-
-enum body_status { BODY_OK, BODY_TOO_BIG, BODY_ERROR };
+enum body_status { BODY_OK, BODY_TOO_BIG, BODY_ERROR, BODY_SLOW };
 
 /* Reads the whole body (Content-Length or chunked) into buf, at most max
- * bytes: one more byte than allowed is enough to know it is too big. */
-static enum body_status read_body(struct mg_connection *conn,
+ * bytes: one more byte than allowed is enough to know it is too big. The
+ * whole body must arrive within the body deadline; each read waits at
+ * most header_timeout (civetweb's request_timeout_ms) for data. */
+static enum body_status read_body(const struct http_server *s, struct mg_connection *conn,
     const struct mg_request_info *ri, uint8_t *buf, size_t max, size_t *len)
 {
+	int64_t deadline = now_ms() + s->conf.body_ms;
 	size_t got = 0;
 
 	*len = 0;
@@ -522,58 +391,184 @@ static enum body_status read_body(struct mg_connection *conn,
 		got += (size_t)n;
 		if (got > max)
 			return BODY_TOO_BIG;
+		if (now_ms() > deadline)
+			return BODY_SLOW;
 	}
 	*len = got;
 	return BODY_OK;
 }
 
+/* ---- sending replies ---- */
+
+struct reply_ctx {
+	struct mg_connection *conn;
+	struct http_server *s;
+	struct worker *w;
+	int64_t now;
+	int head;		/* HEAD: headers only */
+	int keep_alive;		/* the client asked to keep it, and there are workers to spare */
+};
+
+/* Whether the connection is kept after this answer: the client's wish
+ * (civetweb's own rule: a Connection header decides, else HTTP/1.1 keeps
+ * it), unless most workers hold a connection, when an idle one would stop
+ * a fresh client from being served. */
+static int keep_alive_of(const struct http_server *s, const struct mg_request_info *ri,
+    const struct req_headers *h)
+{
+	int wanted = h->connection != NULL ? reply_list_has(h->connection, "keep-alive") :
+	    ri->http_version != NULL && strcmp(ri->http_version, "1.1") == 0;
+
+	return wanted && s->conf.keep_alive_ms > 0 &&
+	    atomic_load_explicit(&s->busy, memory_order_relaxed) <= s->conf.busy_limit;
+}
+
+/* Ends the head, adds the body, sends it in one write. The body is copied
+ * first: it may be a mapping that someone truncates or rewrites in place
+ * (memguard.h), and when check is given the copy must still have the
+ * checksum its bytes had when they were validated. Returns 0 when sent,
+ * 1 when nothing was sent because the body was not what was checked, -1
+ * when the client went away. */
+static int send_reply(const struct reply_ctx *rc, struct reply *r, const void *body,
+    size_t len, const uint64_t *check)
+{
+	reply_end_head(r, rc->keep_alive);
+	if (!rc->keep_alive)
+		mg_disable_connection_keep_alive(rc->conn);
+	if (r->overflow || len > r->cap - r->len) {
+		/* Our own bounded strings and bodies: this is a bug. */
+		log_error("reply of %zu + %zu bytes over %zu", r->len, len, r->cap);
+		mg_send_http_error(rc->conn, 500, "internal error\n");
+		return -1;
+	}
+	if (len > 0 && (memguard_copy(r->p + r->len, body, len) != 0 ||
+	    (check != NULL && bytehash_check(r->p + r->len, len) != *check)))
+		return 1;
+	return mg_write(rc->conn, r->p, r->len + len) > 0 ? 0 : -1;
+}
+
+static void reply_start(struct reply *r, const struct reply_ctx *rc, const char *status)
+{
+	reply_begin(r, rc->w->reply, sizeof(rc->w->reply), &rc->w->memo, status, rc->now);
+}
+
+static int send_text(const struct reply_ctx *rc, int code, const char *status,
+    const char *extra, const char *text)
+{
+	struct reply r;
+	size_t len = strlen(text);
+
+	reply_start(&r, rc, status);
+	REPLY_LIT(&r, "Content-Type: text/plain\r\nCache-Control: no-store\r\n");
+	reply_length(&r, len);
+	if (extra != NULL)
+		reply_str(&r, extra);
+	send_reply(rc, &r, text, rc->head ? 0 : len, NULL);
+	return code;
+}
+
+/* OCSP errors travel in a 200 (RFC 6960 A.1), and an answer signed for
+ * one request echoes its nonce: no shared cache may keep either (a
+ * tryLater or unauthorized would outlive its cause), and a conditional
+ * request cannot match them. */
+static int send_uncacheable(const struct reply_ctx *rc, const uint8_t *der, size_t len)
+{
+	struct reply r;
+
+	reply_start(&r, rc, "200 OK");
+	REPLY_LIT(&r, "Content-Type: " REPLY_OCSP_RESPONSE "\r\nCache-Control: no-store\r\n");
+	reply_length(&r, len);
+	send_reply(rc, &r, der, rc->head ? 0 : len, NULL);
+	return 200;
+}
+
+static void warn_torn(struct http_server *s, int64_t now)
+{
+	unsigned long skipped = 0;
+	char more[64];
+
+	if (ratelimit_pass(&s->torn_warn, now, &skipped))
+		log_warn("a tree file changed while being served (rewritten in place instead of "
+		    "replaced by rename?); answered tryLater, and it is read again%s",
+		    ratelimit_held_back(more, sizeof(more), skipped));
+}
+
+static int send_cacheable(const struct reply_ctx *rc, struct answerer *a,
+    const struct answer *ans, const struct req_headers *h, int is_get)
+{
+	const struct signed_response *resp = ans->resp;
+	const struct validators *v = reply_validators(&rc->w->memo, resp);
+	int not_modified = is_get &&
+	    reply_not_modified(h->if_none_match, h->if_modified_since, resp, v);
+	struct reply r;
+	size_t der_len;
+	const uint8_t *der;
+
+	reply_start(&r, rc, not_modified ? "304 Not Modified" : "200 OK");
+	if (!not_modified) {
+		REPLY_LIT(&r, "Content-Type: " REPLY_OCSP_RESPONSE "\r\n");
+		reply_length(&r, resp->len);
+	}
+	reply_caching(&r, resp, v, rc->now, rc->s->conf.max_age);
+	if (send_reply(rc, &r, resp->der, rc->head || not_modified ? 0 : resp->len,
+	    &resp->check) != 1)
+		return not_modified ? 304 : 200;
+	/* The bytes changed since they were validated: never send them, and
+	 * never with caching headers. */
+	warn_torn(rc->s, rc->now);
+	answer_distrust(a, ans);
+	der = response_error_der(RESPONSE_TRY_LATER, &der_len);
+	return send_uncacheable(rc, der, der_len);
+}
+
+/* ---- routing ---- */
+
 /* POST goes to "/" or to the prefix (with or without a trailing '/'). */
 static int is_post_path(const struct http_server *s, const char *path)
 {
-	size_t n = strlen(path), pl = strlen(s->prefix);
+	size_t n = strlen(path), pl = strlen(s->conf.prefix);
 
 	while (n > 0 && path[n - 1] == '/')
 		n--;
-	return n == 0 || (n == pl && memcmp(path, s->prefix, pl) == 0);
+	return n == 0 || (n == pl && memcmp(path, s->conf.prefix, pl) == 0);
 }
 
-static int send_answer(const struct reply_ctx *rc, struct http_server *s,
-    struct answerer *a, const struct req_headers *h, struct answer *ans, int is_get)
+static int send_answer(const struct reply_ctx *rc, struct answerer *a,
+    const struct req_headers *h, struct answer *ans, int is_get)
 {
 	int code;
 
-	if (ans->kind == ANSWER_CACHEABLE) {
-		const struct validators *v = validators_of(rc->w, ans->resp);
-		code = send_presigned(rc, ans->resp, v, is_get && is_not_modified(h, ans->resp, v),
-		    s->max_age);
-	} else
-		code = send_uncacheable(rc, ans);
+	if (ans->kind == ANSWER_CACHEABLE)
+		code = send_cacheable(rc, a, ans, h, is_get);
+	else
+		code = send_uncacheable(rc, ans->der, ans->len);
 	answer_release(a, ans);
 	return code;
 }
 
-static int serve_get(const struct reply_ctx *rc, struct http_server *s,
-    struct answerer *a, const struct req_headers *h, const char *path)
+static int serve_get(const struct reply_ctx *rc, struct answerer *a,
+    const struct req_headers *h, const char *path)
 {
 	struct answer ans;
 
-	if (answer_get(a, path, strlen(path), s->prefix, rc->now, &rc->w->scratch, &ans) != 0)
+	if (answer_get(a, path, strlen(path), rc->s->conf.prefix, rc->now, &rc->w->scratch,
+	    &ans) != 0)
 		return send_text(rc, 404, "404 Not Found", NULL, "not found\n");
-	return send_answer(rc, s, a, h, &ans, 1);
+	return send_answer(rc, a, h, &ans, 1);
 }
 
-static int serve_post(const struct reply_ctx *rc, struct http_server *s,
-    struct answerer *a, const struct req_headers *h, const char *path, size_t len)
+static int serve_post(const struct reply_ctx *rc, struct answerer *a,
+    const struct req_headers *h, const char *path, size_t len)
 {
 	struct answer ans;
 
-	if (!is_post_path(s, path))
+	if (!is_post_path(rc->s, path))
 		return send_text(rc, 404, "404 Not Found", NULL, "not found\n");
-	if (!content_type_ok(h->content_type))
+	if (!reply_request_type_ok(h->content_type))
 		return send_text(rc, 415, "415 Unsupported Media Type", NULL,
-		    "expected Content-Type: " OCSP_REQUEST_TYPE "\n");
+		    "expected Content-Type: " REPLY_OCSP_REQUEST "\n");
 	answer_request(a, rc->w->body, len, rc->now, &rc->w->scratch, &ans);
-	return send_answer(rc, s, a, h, &ans, 0);
+	return send_answer(rc, a, h, &ans, 0);
 }
 
 enum method { M_GET, M_HEAD, M_POST, M_OTHER };
@@ -589,6 +584,14 @@ static enum method method_of(const char *m)
 	return M_OTHER;
 }
 
+/* A refusal before the body: the connection closes, so nothing unread is
+ * taken for the next request. */
+static int refuse(struct reply_ctx *rc, int code, const char *status, const char *why)
+{
+	rc->keep_alive = 0;
+	return send_text(rc, code, status, NULL, why);
+}
+
 static int route(struct mg_connection *conn, struct http_server *s, struct worker *w,
     const struct mg_request_info *ri)
 {
@@ -596,20 +599,25 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 	const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
 	enum method m = method_of(ri->request_method);
 	struct req_headers h;
-	struct reply_ctx rc = { conn, w, (int64_t)time(NULL), m == M_HEAD, 0 };
+	struct reply_ctx rc = { conn, s, w, (int64_t)time(NULL), m == M_HEAD, 0 };
+	const char *why = NULL;
 	size_t len = 0;
+	int refused;
 
 	headers_find(ri, &h);
-	rc.keep_alive = wants_keep_alive(ri, &h);
+	rc.keep_alive = keep_alive_of(s, ri, &h);
+	if ((refused = framing_refused(s, ri, &h, &why)) != 0)
+		return refuse(&rc, refused, refused == 431 ?
+		    "431 Request Header Fields Too Large" : "400 Bad Request", why);
 	/* Any body is read first: what is left unread would be parsed as
 	 * the next request, and a body too large closes the connection. */
-	switch (read_body(conn, ri, w->body, s->max_body, &len)) {
+	switch (read_body(s, conn, ri, w->body, s->conf.max_body, &len)) {
 	case BODY_TOO_BIG:
-		mg_send_http_error(conn, 413, "request body over %zu bytes\n", s->max_body);
-		return 413;
+		return refuse(&rc, 413, "413 Content Too Large", "request body too large\n");
+	case BODY_SLOW:
+		return refuse(&rc, 408, "408 Request Timeout", "request body too slow\n");
 	case BODY_ERROR:
-		mg_send_http_error(conn, 400, "request body incomplete\n");
-		return 400;
+		return refuse(&rc, 400, "400 Bad Request", "request body incomplete\n");
 	default:
 		break;
 	}
@@ -626,9 +634,11 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 	if (strcmp(path, HEALTH_PATH) == 0)
 		return send_text(&rc, 200, "200 OK", NULL, "ok\n");
 	if (m == M_POST)
-		return serve_post(&rc, s, a, &h, path, len);
-	return serve_get(&rc, s, a, &h, path);
+		return serve_post(&rc, a, &h, path, len);
+	return serve_get(&rc, a, &h, path);
 }
+
+/* ---- civetweb's callbacks ---- */
 
 /* civetweb's "handle everything" hook: every request is ours, so civetweb
  * never looks for a handler or a file. */
@@ -644,15 +654,35 @@ static int on_request(struct mg_connection *conn)
 	return route(conn, ri->user_data, w, ri);
 }
 
+/* A worker holds a connection from here to on_connection_closed: the
+ * count decides whether answers keep their connection. */
+static int on_connection(const struct mg_connection *conn, void **data)
+{
+	struct http_server *s = mg_get_user_data(mg_get_context(conn));
+
+	atomic_fetch_add_explicit(&s->busy, 1, memory_order_relaxed);
+	return 0;
+}
+
+static void on_connection_closed(const struct mg_connection *conn)
+{
+	struct http_server *s = mg_get_user_data(mg_get_context(conn));
+
+	atomic_fetch_sub_explicit(&s->busy, 1, memory_order_relaxed);
+}
+
 static void *on_thread_start(const struct mg_context *ctx, int type)
 {
-	struct worker *w;
+	void *w;
 
 	if (type != 1)		/* 1: a worker serving connections */
 		return NULL;
-	w = calloc(1, sizeof(*w));
-	if (w == NULL)
+	w = mmap(NULL, sizeof(struct worker), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (w == MAP_FAILED) {
 		log_error("no memory for a worker thread; it answers 503");
+		return NULL;
+	}
 	return w;
 }
 
@@ -660,9 +690,10 @@ static void on_thread_exit(const struct mg_context *ctx, int type, void *p)
 {
 	struct worker *w = p;
 
-	if (w != NULL)
-		answer_scratch_fini(&w->scratch);
-	free(w);
+	if (w == NULL)
+		return;
+	answer_scratch_fini(&w->scratch);
+	munmap(w, sizeof(*w));
 }
 
 /* civetweb's messages about a client connection can quote what the
@@ -682,32 +713,48 @@ static int on_log(const struct mg_connection *conn, const char *msg)
 	return 1;
 }
 
+/* ---- the server ---- */
+
 int http_start(const struct http_conf *hc, struct http_server **out, struct err *e)
 {
 	struct mg_callbacks cb;
 	struct mg_init_data init;
 	struct mg_error_data mgerr;
-	char threads[24], mgmsg[256] = "";
+	char threads[24], header_ms[24], keep_ms[24], bufsize[24], queue[24], backlog[24];
+	char mgmsg[256] = "";
 	unsigned mgcode = 0;
 	struct http_server *s;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->listen = strdup(hc->listen)) == NULL) {
+	if (s == NULL)
+		return err_set(e, "out of memory");
+	s->conf = *hc;
+	if ((s->conf.listen = strdup(hc->listen)) == NULL) {
 		free(s);
 		return err_set(e, "out of memory");
 	}
-	memcpy(s->prefix, hc->prefix, sizeof(s->prefix));
-	s->max_body = hc->max_body;
-	s->max_age = hc->max_age;
 	atomic_init(&s->answerer, NULL);
+	atomic_init(&s->busy, 0);
+	ratelimit_init(&s->torn_warn, TORN_BURST);
 	snprintf(threads, sizeof(threads), "%lld", (long long)hc->threads);
+	snprintf(header_ms, sizeof(header_ms), "%lld", (long long)hc->header_ms);
+	snprintf(keep_ms, sizeof(keep_ms), "%lld", (long long)hc->keep_alive_ms);
+	snprintf(bufsize, sizeof(bufsize), "%zu", hc->max_header_bytes);
+	snprintf(queue, sizeof(queue), "%d", CONNECTION_QUEUE);
+	snprintf(backlog, sizeof(backlog), "%d", LISTEN_BACKLOG);
 	const char *options[] = {
-		"listening_ports", s->listen,
+		"listening_ports", s->conf.listen,
 		"num_threads", threads,
-		"enable_keep_alive", "yes",
-		"keep_alive_timeout_ms", KEEP_ALIVE_MS,
-		"request_timeout_ms", REQUEST_TIMEOUT_MS,
+		"enable_keep_alive", hc->keep_alive_ms > 0 ? "yes" : "no",
+		/* A whole request line and header section must arrive within
+		 * this, and each wait for a client to read or send more ends
+		 * after it: a slow client holds a worker this long at most. */
+		"request_timeout_ms", header_ms,
+		"keep_alive_timeout_ms", keep_ms,
+		"max_request_size", bufsize,
+		"connection_queue", queue,
+		"listen_backlog", backlog,
 		/* The GET path is percent-decoded once, by get_path_decode,
 		 * from local_uri_raw; civetweb would decode it in place. */
 		"decode_url", "no",
@@ -715,11 +762,12 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 		/* Accept absolute-form targets (RFC 9112 3.2.2) whatever the
 		 * host name; civetweb would drop them unanswered. */
 		"enable_auth_domain_check", "no",
-		"enable_directory_listing", "no",
 		NULL
 	};
 	memset(&cb, 0, sizeof(cb));
 	cb.begin_request = on_request;
+	cb.init_connection = on_connection;
+	cb.connection_closed = on_connection_closed;
 	cb.init_thread = on_thread_start;
 	cb.exit_thread = on_thread_exit;
 	cb.log_message = on_log;
@@ -732,7 +780,8 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	mg_init_library(0);
 	s->ctx = mg_start2(&init, &mgerr);
 	if (s->ctx == NULL) {
-		err_set(e, "cannot serve on %s: %s", s->listen, mgmsg[0] ? mgmsg : "civetweb failed");
+		err_set(e, "cannot serve on %s: %s", s->conf.listen,
+		    mgmsg[0] ? mgmsg : "civetweb failed");
 		http_stop(s);
 		return -1;
 	}
@@ -750,7 +799,7 @@ void http_describe(const struct http_server *s, char *out, size_t size)
 	struct mg_server_port ports[32];
 	int n = mg_get_server_ports(s->ctx, 32, ports);
 	size_t o = 0;
-	const char *p = s->listen;
+	const char *p = s->conf.listen;
 
 	out[0] = '\0';
 	for (int i = 0; i < n && *p != '\0' && o < size; i++) {
@@ -774,6 +823,7 @@ void http_stop(struct http_server *s)
 	if (s->ctx != NULL)
 		mg_stop(s->ctx);
 	mg_exit_library();
-	free(s->listen);
+	ratelimit_fini(&s->torn_warn);
+	free(s->conf.listen);
 	free(s);
 }

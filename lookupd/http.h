@@ -3,8 +3,14 @@
  * Serves RFC 5019 / RFC 9919 GET (base64 DER in the path, at "/" and
  * under the path prefix), POST of application/ocsp-request (at "/" and at
  * the prefix), HEAD, and /healthz for load balancers. Every reply is
- * written by this file with an exact Content-Length (never chunked), so
- * keep-alive works and HTTP/1.0 clients see the connection close. */
+ * written with an exact Content-Length (never chunked), so keep-alive
+ * works and HTTP/1.0 clients see the connection close.
+ *
+ * It faces the internet (or the CDN and load balancer in front), so every
+ * phase of a connection has a deadline (headers, body, a client that does
+ * not read), framing that a proxy could read otherwise is refused before
+ * any body is read, a connection is not kept idle while most workers are
+ * busy, and bytes from the tree are checked on the copy that is sent. */
 #ifndef LOOKUPD_HTTP_H
 #define LOOKUPD_HTTP_H
 
@@ -15,11 +21,18 @@
 
 #include "answer.h"
 
+/* The [lookupd] keys the front uses, as the configuration holds them. */
 struct http_opts {
 	const char *listen;		/* "ADDR:PORT[,ADDR:PORT...]" */
 	const char *path_prefix;	/* "" or "/ocsp" (trailing '/' ignored) */
 	int64_t threads;		/* one per open connection */
 	size_t max_request_bytes;	/* POST body limit, at most REQUEST_MAX_DER */
+	size_t max_header_bytes;	/* request line and headers */
+	int64_t max_headers;		/* header fields, below civetweb's MG_MAX_HEADERS */
+	int64_t header_timeout;		/* seconds */
+	int64_t body_timeout;		/* seconds */
+	int64_t keep_alive_timeout;	/* seconds; 0: never keep a connection */
+	int64_t busy_threshold;		/* percent of threads */
 	int64_t max_age;		/* longest Cache-Control max-age */
 };
 
@@ -31,15 +44,24 @@ struct http_conf {
 	char prefix[HTTP_PREFIX_MAX + 1];	/* "" or "/x/y", no trailing '/' */
 	int64_t threads;
 	size_t max_body;
+	size_t max_header_bytes;
+	int max_headers;
+	int64_t header_ms, body_ms, keep_alive_ms;
+	int64_t busy_limit;		/* connections held above which to close */
 	int64_t max_age;
 };
 
 /* Checks what civetweb would only refuse at start (or accept wrongly) and
- * normalises it, once: the listen list (IPv4 address or host name, ':'
- * and a port; "[v6]:PORT" only when civetweb was built with IPv6, which
- * Debian's is not), the path prefix and the body limit. */
+ * normalises it, once: the listen list (an IPv4 address or host name, or
+ * "[IPv6 address]" when civetweb has IPv6, then ':' and a port), the path
+ * prefix and the limits. */
 int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *e);
 void http_conf_fini(struct http_conf *hc);
+
+/* The HTTP library and what it can do, for the start-up log and --check:
+ * "civetweb 1.15, built in, IPv4 and IPv6" or "... system library, IPv4
+ * only". */
+const char *http_library(void);
 
 struct http_server;
 

@@ -161,6 +161,12 @@ static void http_opts_from(const struct config *c, struct http_opts *ho)
 	ho->path_prefix = c->path_prefix;
 	ho->threads = c->http_threads;
 	ho->max_request_bytes = (size_t)c->max_request_bytes;
+	ho->max_header_bytes = (size_t)c->max_header_bytes;
+	ho->max_headers = c->max_headers;
+	ho->header_timeout = c->header_timeout;
+	ho->body_timeout = c->body_timeout;
+	ho->keep_alive_timeout = c->keep_alive_timeout;
+	ho->busy_threshold = c->busy_threshold;
 	ho->max_age = c->max_age;
 }
 
@@ -171,6 +177,7 @@ static void log_started(struct http_server *srv, struct answerer *a, const struc
 	char where[512];
 
 	http_describe(srv, where, sizeof(where));
+	log_info("%s", http_library());
 	if (answerer_tree(a) == NULL) {
 		log_info("listening on %s%s%s with %lld threads; no tree: online answers only",
 		    where, hc->prefix[0] ? ", path prefix " : "", hc->prefix,
@@ -326,7 +333,7 @@ int main(int argc, char **argv)
 	if (o.check) {
 		rc = check_cas(&c);
 		if (rc == EXIT_OK)
-			printf("ocsp-lookupd: configuration ok\n");
+			printf("ocsp-lookupd: configuration ok (%s)\n", http_library());
 		goto out;
 	}
 	rc = serve(&c, &hc);

@@ -344,7 +344,10 @@ set +e
 out=$("$LOOKUPD" --check --config "$WORK/lookupd.conf" 2>&1); rc=$?
 check "--check with a good configuration: exit 0" test "$rc" = 0
 check "--check with a good configuration: says so" contains "$out" "configuration ok"
-for bad in nonsense '[::]:80' 127.0.0.1:99999; do
+bad_listen=(nonsense 127.0.0.1:99999 '[1.2.3.4]:80' '[::1:80')
+# IPv6 is refused only by a lookupd linked with Debian's civetweb library.
+case "$out" in *"IPv4 only"*) bad_listen+=('[::]:80') ;; esac
+for bad in "${bad_listen[@]}"; do
 	out=$("$LOOKUPD" --check --tree "$T" --listen "$bad" 2>&1); rc=$?
 	check "--check --listen '$bad': non-zero exit" test "$rc" -ne 0
 	check "--check --listen '$bad': says what is wrong" contains "$out" "listen: '${bad%%:*}"
@@ -454,8 +457,10 @@ start_lookupd --config "$WORK/slow.conf"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/$PCT")
 check "answered before the truncation" test "$code" = 200
 : > "$GOOD_FILE"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/$PCT")
-check "a file truncated under the mapping gets 503, not a crash" test "$code" = 503
+curl -s -D "$WORK/trunc.h" -o "$WORK/trunc.body" "$URL/$PCT" || true
+check "a file truncated under the mapping gets tryLater, not a crash" \
+	test "$(hex "$WORK/trunc.body")" = 30030a0103
+check "and no cache may keep that answer" grep -qi '^Cache-Control: no-store' "$WORK/trunc.h"
 check "lookupd still runs after the truncation" kill -0 "$LOOKUPD_PID"
 check "and still answers" test "$(curl -s "$URL/healthz")" = ok
 check "and says what happened" grep -q "rewritten in place" "$LOOKUPD_LOG"

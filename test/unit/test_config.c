@@ -131,7 +131,7 @@ static const struct {
 	{ "huge number", "[lookupd]\nthreads = 99999999999999999999\n", 2,
 	  "is not a whole number" },
 	{ "hex number", "[lookupd]\nthreads = 0x10\n", 2, "is not a whole number" },
-	{ "number below range", "[lookupd]\nthreads = 0\n", 2, "0 is outside 1..4096" },
+	{ "number below range", "[lookupd]\nthreads = 0\n", 2, "0 is outside 1..16384" },
 	{ "number above range", "[publisher]\nthreads = 1025\n", 2, "outside 0..1024" },
 	{ "negative number", "[lookupd]\nmax_request_bytes = -1\n", 2, "outside 256..65536" },
 	{ "validity too long", "[ca a]\nvalidity = 11d\n", 2,

@@ -61,6 +61,12 @@ struct config {
 	char *path_prefix;
 	int64_t http_threads;
 	int64_t max_request_bytes;
+	int64_t max_header_bytes;	/* request line and headers */
+	int64_t max_headers;		/* header fields */
+	int64_t header_timeout;		/* seconds for the request line and headers */
+	int64_t body_timeout;		/* seconds for a body, after its headers */
+	int64_t keep_alive_timeout;	/* seconds an idle connection is kept; 0: never */
+	int64_t busy_threshold;		/* percent of threads busy above which to close */
 	int64_t cache_entries;
 	int64_t max_age;
 	int64_t reload_interval;
