@@ -165,23 +165,32 @@ wrk_rate() {
 		awk '/Requests\/sec/ {print int($2)}'
 }
 
+# What the HTTP parts serve: one certificate's pre-signed answer, in a tree
+# ($WORK/htree) for lookupd and at the request's decoded path under
+# $WORK/www for nginx (base64 '/' make directories), so that both parse the
+# same request line. Sets HTTP_CA, HTTP_SERIAL, REQ_RAW (the GET's base64)
+# and REQ_B64 (percent-encoded); the request's DER is $WORK/req.der. Once.
+http_setup() {
+	[ -z "${REQ_B64:-}" ] || return 0
+	HTTP_CA=$WORK/http
+	make_ca "$HTTP_CA" ec
+	HTTP_SERIAL=$(issue "$HTTP_CA" leaf1)
+	"$PUBLISHER" --no-progress -q --index "$HTTP_CA/index.txt" --issuer "$HTTP_CA/ca.pem" \
+		--signer "$HTTP_CA/ca.pem" --key "$HTTP_CA/ca.key" --out "$WORK/htree"
+	openssl ocsp -issuer "$HTTP_CA/ca.pem" -serial "0x$HTTP_SERIAL" -no_nonce \
+		-reqout "$WORK/req.der" >/dev/null 2>&1
+	REQ_RAW=$(req_b64 "$WORK/req.der")
+	REQ_B64=$(pct_b64 "$REQ_RAW")
+	mkdir -p "$(dirname "$WORK/www/$REQ_RAW")"
+	cp "$WORK/htree/$(issuer_dir "$HTTP_CA/ca.pem")/$HTTP_SERIAL" "$WORK/www/$REQ_RAW"
+}
+
 # The pre-signed path against nginx serving the same response file to the
-# same request line: nginx finds the file at the request's decoded path
-# (base64 '/' make directories), so both parse the same bytes and differ
-# only in what they do with them.
+# same request line (see http_setup), so both parse the same bytes and
+# differ only in what they do with them.
 bench_http() {
-	local ca=$WORK/http
-	make_ca "$ca" ec
-	local s
-	s=$(issue "$ca" leaf1)
-	"$PUBLISHER" --no-progress -q --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/ca.pem" \
-		--key "$ca/ca.key" --out "$WORK/htree"
-	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$s" -no_nonce -reqout "$WORK/req.der" >/dev/null 2>&1
-	local raw b64
-	raw=$(req_b64 "$WORK/req.der")
-	b64=$(pct_b64 "$raw")
-	mkdir -p "$(dirname "$WORK/www/$raw")"
-	cp "$WORK/htree/$(issuer_dir "$ca/ca.pem")/$s" "$WORK/www/$raw"
+	http_setup
+	local ca=$HTTP_CA s=$HTTP_SERIAL b64=$REQ_B64 raw=$REQ_RAW
 	post_script "$WORK/req.der" "$WORK/post.lua"
 	start_nginx "$WORK/www" "$b64"
 	local bport
