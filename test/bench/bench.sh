@@ -7,8 +7,15 @@
 #
 # Environment: ROUNDS (3), CERTS (100000), HTTP_ROUNDS (7: short HTTP runs,
 # interleaved, so that a noisy spell hits every server alike), SECONDS_HTTP (4), CONNS (32),
-# PARTS ("signing tree http": which parts to run), PIN (1: in the HTTP part,
-# every server under test gets the same one core and wrk another).
+# PARTS ("signing tree http flood": which parts to run), PIN (1: in the HTTP
+# and flood parts, every server under test gets the same one core and the
+# load generator another).
+# The flood part: FLOOD_ROUNDS (3), FLOOD_SLOW (1000 slowloris connections),
+# FLOOD_IDLE (1000 idle keep-alive ones), FLOOD_SLOW_BODY (64), FLOOD_NO_READ
+# (64), FLOOD_PROBES (100 fresh clients per run), FLOOD_RATE (25 of them a
+# second), FLOOD_TIMEOUT (5 s), FLOOD_WARMUP (2 s of holding first),
+# FLOOD_LOOKUPD_ARGS (lookupd's extra arguments, e.g. "--threads 4096";
+# none: its defaults).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-$top/build}
@@ -17,7 +24,17 @@ CERTS=${CERTS:-100000}
 HTTP_ROUNDS=${HTTP_ROUNDS:-7}
 SECONDS_HTTP=${SECONDS_HTTP:-4}
 CONNS=${CONNS:-32}
-PARTS=${PARTS:-signing tree http}
+PARTS=${PARTS:-signing tree http flood}
+FLOOD_ROUNDS=${FLOOD_ROUNDS:-3}
+FLOOD_SLOW=${FLOOD_SLOW:-1000}
+FLOOD_IDLE=${FLOOD_IDLE:-1000}
+FLOOD_SLOW_BODY=${FLOOD_SLOW_BODY:-64}
+FLOOD_NO_READ=${FLOOD_NO_READ:-64}
+FLOOD_PROBES=${FLOOD_PROBES:-100}
+FLOOD_RATE=${FLOOD_RATE:-25}
+FLOOD_TIMEOUT=${FLOOD_TIMEOUT:-5}
+FLOOD_WARMUP=${FLOOD_WARMUP:-2}
+FLOOD_LOOKUPD_ARGS=${FLOOD_LOOKUPD_ARGS:-}
 CORES=$(nproc)
 PIN=${PIN:-1}
 # nginx with one worker is a one-core server. Pinned, lookupd gets that same
@@ -31,13 +48,15 @@ else
 	PIN=0
 fi
 
-if [ ! -x "$B/publisher/ocsp-publisher" ] || [ ! -x "$B/test/bench/fswrite" ]; then
+if [ ! -x "$B/publisher/ocsp-publisher" ] || [ ! -x "$B/test/bench/fswrite" ] ||
+	[ ! -x "$B/test/bench/flood" ]; then
 	bash "$top/contrib/install-deps.sh" --test
 	bash "$top/contrib/build.sh" "$B"
 fi
 PUBLISHER=$B/publisher/ocsp-publisher
 LOOKUPD=$B/lookupd/ocsp-lookupd
 FSWRITE=$B/test/bench/fswrite
+FLOOD=$B/test/bench/flood
 source "$top/test/integration/lib.sh"
 set +x
 
@@ -165,23 +184,32 @@ wrk_rate() {
 		awk '/Requests\/sec/ {print int($2)}'
 }
 
+# What the HTTP parts serve: one certificate's pre-signed answer, in a tree
+# ($WORK/htree) for lookupd and at the request's decoded path under
+# $WORK/www for nginx (base64 '/' make directories), so that both parse the
+# same request line. Sets HTTP_CA, HTTP_SERIAL, REQ_RAW (the GET's base64)
+# and REQ_B64 (percent-encoded); the request's DER is $WORK/req.der. Once.
+http_setup() {
+	[ -z "${REQ_B64:-}" ] || return 0
+	HTTP_CA=$WORK/http
+	make_ca "$HTTP_CA" ec
+	HTTP_SERIAL=$(issue "$HTTP_CA" leaf1)
+	"$PUBLISHER" --no-progress -q --index "$HTTP_CA/index.txt" --issuer "$HTTP_CA/ca.pem" \
+		--signer "$HTTP_CA/ca.pem" --key "$HTTP_CA/ca.key" --out "$WORK/htree"
+	openssl ocsp -issuer "$HTTP_CA/ca.pem" -serial "0x$HTTP_SERIAL" -no_nonce \
+		-reqout "$WORK/req.der" >/dev/null 2>&1
+	REQ_RAW=$(req_b64 "$WORK/req.der")
+	REQ_B64=$(pct_b64 "$REQ_RAW")
+	mkdir -p "$(dirname "$WORK/www/$REQ_RAW")"
+	cp "$WORK/htree/$(issuer_dir "$HTTP_CA/ca.pem")/$HTTP_SERIAL" "$WORK/www/$REQ_RAW"
+}
+
 # The pre-signed path against nginx serving the same response file to the
-# same request line: nginx finds the file at the request's decoded path
-# (base64 '/' make directories), so both parse the same bytes and differ
-# only in what they do with them.
+# same request line (see http_setup), so both parse the same bytes and
+# differ only in what they do with them.
 bench_http() {
-	local ca=$WORK/http
-	make_ca "$ca" ec
-	local s
-	s=$(issue "$ca" leaf1)
-	"$PUBLISHER" --no-progress -q --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/ca.pem" \
-		--key "$ca/ca.key" --out "$WORK/htree"
-	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$s" -no_nonce -reqout "$WORK/req.der" >/dev/null 2>&1
-	local raw b64
-	raw=$(req_b64 "$WORK/req.der")
-	b64=$(pct_b64 "$raw")
-	mkdir -p "$(dirname "$WORK/www/$raw")"
-	cp "$WORK/htree/$(issuer_dir "$ca/ca.pem")/$s" "$WORK/www/$raw"
+	http_setup
+	local ca=$HTTP_CA s=$HTTP_SERIAL b64=$REQ_B64 raw=$REQ_RAW
 	post_script "$WORK/req.der" "$WORK/post.lua"
 	start_nginx "$WORK/www" "$b64"
 	local bport
@@ -297,6 +325,206 @@ bench_online() {
 	stop_lookupd
 }
 
+# start_nginx_debian ROOT PATH: nginx as Debian's /etc/nginx/nginx.conf sets
+# it up (bookworm's file, plus keepalive_timeout 65 as the releases before
+# it set; nginx's own default is 75), serving ROOT on FLOOD_NGINX_PORT. Its
+# module, mime.types and TLS lines change nothing for this file over plain
+# HTTP; the logs go to the work directory. Checked by a GET of PATH.
+start_nginx_debian() {
+	local dir=$WORK/nginx-debian
+	FLOOD_NGINX_PORT=$(free_port)
+	chmod 755 "$WORK"
+	mkdir -p "$dir/logs"
+	cat > "$dir/nginx.conf" <<NG
+user www-data;
+worker_processes auto;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log;
+events { worker_connections 768; }
+http {
+    sendfile on;
+    tcp_nopush on;
+    types_hash_max_size 2048;
+    keepalive_timeout 65;
+    default_type application/ocsp-response;
+    access_log $dir/logs/access.log;
+    gzip on;
+    server { listen 127.0.0.1:$FLOOD_NGINX_PORT; root $1; }
+}
+NG
+	nginx -c "$dir/nginx.conf" -p "$dir" &
+	FLOOD_NGINX_PID=$!
+	PIDS+=("$FLOOD_NGINX_PID")
+	wait_for 5 curl -fs -o /dev/null "http://127.0.0.1:$FLOOD_NGINX_PORT/$2" && return 0
+	echo "nginx did not start"; cat "$dir/logs/error.log"; return 1
+}
+
+# rss_kib PID: the VmRSS of PID and of its children (nginx's workers), KiB.
+rss_kib() {
+	local p v sum=0
+	for p in "$1" $(pgrep -P "$1"); do
+		v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+
+# kv KEY LINE: the value of KEY=... in the flood's line.
+kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+# curl_ok HOSTPORT: a fresh GET of the request's path answers 200 within 2 s.
+curl_ok() { curl -fs -m 2 -o /dev/null "http://$1/$REQ_B64"; }
+
+# flood_run PID HOSTPORT FLOOD-ARGS...: one flood against the server PID
+# listening on HOSTPORT. Sets FLOOD_OUT (the flood's line), FLOOD_RSS (the
+# server's largest RSS meanwhile, KiB, sampled every 0.2 s) and FLOOD_BACK
+# (seconds until the server answered a fresh GET again once the flood had
+# stopped, 999 if not within 60 s).
+flood_run() {
+	local pid=$1 hp=$2 on=() fpid max=0 rss t0 deadline
+	shift 2
+	[ "$PINNED" = 1 ] && on=(taskset -c "$CLIENT_CPU")
+	"${on[@]}" "$FLOOD" --path "/$REQ_B64" --warmup "$FLOOD_WARMUP" --probes "$FLOOD_PROBES" \
+		--probe-rate "$FLOOD_RATE" --probe-concurrency "$FLOOD_PROBES" \
+		--probe-timeout "$FLOOD_TIMEOUT" "$@" "$hp" > "$WORK/flood.out" 2>> "$WORK/flood.log" &
+	fpid=$!
+	# It stops by itself after its probes; past this, it is stopped.
+	deadline=$(awk -v now="$(date +%s)" -v w="$FLOOD_WARMUP" -v n="$FLOOD_PROBES" -v r="$FLOOD_RATE" \
+		-v t="$FLOOD_TIMEOUT" 'BEGIN {printf "%d", now + w + (r > 0 ? n / r : n * t) + t + 30}')
+	while ! gone "$fpid"; do
+		rss=$(rss_kib "$pid")
+		[ "$rss" -le "$max" ] || max=$rss
+		[ "$(date +%s)" -lt "$deadline" ] || kill "$fpid" 2>/dev/null || true
+		sleep 0.2
+	done
+	wait "$fpid" || echo "   flood $* $hp: exit status $? ($(tail -1 "$WORK/flood.log"))"
+	FLOOD_OUT=$(cat "$WORK/flood.out")
+	case $FLOOD_OUT in "held "*) ;; *) echo "flood $* $hp printed no result"; return 1 ;; esac
+	FLOOD_RSS=$max
+	t0=$(date +%s%N)
+	FLOOD_BACK=999
+	if wait_for 60 curl_ok "$hp"; then
+		FLOOD_BACK=$(awk -v d=$(($(date +%s%N) - t0)) 'BEGIN {printf "%.1f", d / 1e9}')
+	fi
+}
+
+FLOOD_SCENARIOS=(none held body noread)
+flood_label() {
+	case $1 in
+	none) echo "no load" ;;
+	held) echo "$FLOOD_SLOW slowloris + $FLOOD_IDLE idle" ;;
+	body) echo "$FLOOD_SLOW_BODY slow-body POSTs" ;;
+	noread) echo "$FLOOD_NO_READ never-reading pipeliners" ;;
+	esac
+}
+flood_args() {
+	case $1 in
+	none) echo "--warmup 0" ;;
+	held) echo "--slowloris $FLOOD_SLOW --idle $FLOOD_IDLE" ;;
+	body) echo "--slow-body $FLOOD_SLOW_BODY" ;;
+	noread) echo "--no-read $FLOOD_NO_READ" ;;
+	esac
+}
+
+# flood_once lookupd|nginx SCENARIO: one run, its figures added to FLOOD_R.
+declare -A FLOOD_R=()
+flood_once() {
+	local who=$1 sc=$2 pid hp k held=0
+	if [ "$who" = lookupd ]; then
+		pid=$LOOKUPD_PID hp=127.0.0.1:$PORT
+	else
+		pid=$FLOOD_NGINX_PID hp=127.0.0.1:$FLOOD_NGINX_PORT
+	fi
+	# shellcheck disable=SC2046
+	flood_run "$pid" "$hp" $(flood_args "$sc")
+	for k in p50_ms p99_ms fail timeout error bad_status; do
+		FLOOD_R[$who.$sc.$k]+="$(kv "$k" "$FLOOD_OUT") "
+	done
+	for k in slowloris idle slow_body no_read; do
+		held=$((held + $(kv "$k" "$FLOOD_OUT")))
+	done
+	FLOOD_R[$who.$sc.held]+="$held "
+	FLOOD_R[$who.$sc.rss]+="$FLOOD_RSS "
+	FLOOD_R[$who.$sc.back]+="$FLOOD_BACK "
+}
+
+most() { printf '%s\n' "$@" | sort -n | tail -1; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+frow() { printf '%-52s %12s %12s %8s  %s\n' "$@"; }
+fratio() { awk -v a="$1" -v b="$2" 'BEGIN {r = (b > 0) ? a / b : 0; printf (r < 100) ? "%.2fx" : "%.0fx", r}'; }
+
+# flood_rows SCENARIO: its three rows, medians over the rounds (the RSS and
+# the time to recover: the largest).
+flood_rows() {
+	local sc=$1 label f who k
+	label=$(flood_label "$sc")
+	declare -A m=()
+	for who in lookupd nginx; do
+		for k in p50_ms p99_ms fail timeout error bad_status held; do
+			# shellcheck disable=SC2086
+			m[$who.$k]=$(median ${FLOOD_R[$who.$sc.$k]})
+		done
+		# shellcheck disable=SC2086
+		m[$who.rss]=$(mib "$(most ${FLOOD_R[$who.$sc.rss]})")
+		# shellcheck disable=SC2086
+		m[$who.back]=$(most ${FLOOD_R[$who.$sc.back]})
+	done
+	local total=0 held="no hostile connections"
+	for f in $(flood_args "$sc"); do
+		case $f in --warmup) break ;; --*) ;; *) total=$((total + f)) ;; esac
+	done
+	[ "$total" -eq 0 ] || held="held ${m[lookupd.held]} vs ${m[nginx.held]} of $total hostile connections"
+	frow "flood, $label: p50 (ms)" "${m[lookupd.p50_ms]}" "${m[nginx.p50_ms]}" \
+		"$(fratio "${m[lookupd.p50_ms]}" "${m[nginx.p50_ms]}")" "$held"
+	frow "flood, $label: p99 (ms)" "${m[lookupd.p99_ms]}" "${m[nginx.p99_ms]}" \
+		"$(fratio "${m[lookupd.p99_ms]}" "${m[nginx.p99_ms]}")" \
+		"RSS at most ${m[lookupd.rss]} MiB vs ${m[nginx.rss]} MiB (nginx: every process)"
+	frow "flood, $label: failed (of $FLOOD_PROBES)" "${m[lookupd.fail]}" "${m[nginx.fail]}" "" \
+		"timeout/error/status ${m[lookupd.timeout]}/${m[lookupd.error]}/${m[lookupd.bad_status]} vs ${m[nginx.timeout]}/${m[nginx.error]}/${m[nginx.bad_status]}; answers again after ${m[lookupd.back]} s vs ${m[nginx.back]} s"
+	echo "   samples: p99 lookupd ${FLOOD_R[lookupd.$sc.p99_ms]% }, nginx ${FLOOD_R[nginx.$sc.p99_ms]% };" \
+		"failed lookupd ${FLOOD_R[lookupd.$sc.fail]% }, nginx ${FLOOD_R[nginx.$sc.fail]% }"
+}
+
+# Fresh clients while hostile connections are held: test/bench/flood
+# against lookupd (FLOOD_LOOKUPD_ARGS, by default none) and against nginx
+# with Debian's defaults serving the same file to the same GET, each
+# scenario run on both servers in turn (in another order every round), each
+# run followed by waiting for the server to answer again.
+bench_flood() {
+	local i sc who order where="scheduler free"
+	http_setup
+	ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	# shellcheck disable=SC2086
+	start_lookupd --tree "$WORK/htree" $FLOOD_LOOKUPD_ARGS
+	start_nginx_debian "$WORK/www" "$REQ_B64"
+	SERVER_PIDS=("$LOOKUPD_PID" "$FLOOD_NGINX_PID")
+	pin_servers 1
+	for i in $(seq "$FLOOD_ROUNDS"); do
+		order="lookupd nginx"
+		[ $((i % 2)) -eq 0 ] && order="nginx lookupd"
+		for sc in "${FLOOD_SCENARIOS[@]}"; do
+			for who in $order; do
+				flood_once "$who" "$sc"
+			done
+		done
+	done
+	pin_servers 0
+	[ "$PIN" = 1 ] && where="servers on cpu $SERVER_CPU, flood on cpu $CLIENT_CPU"
+	echo "-- flood: $FLOOD_PROBES fresh GETs (Connection: close, $FLOOD_RATE/s, ${FLOOD_TIMEOUT} s timeout) while hostile"
+	echo "   connections are held (${FLOOD_WARMUP} s before, trickling one byte per 2 s); lookupd ${FLOOD_LOOKUPD_ARGS:-with its defaults}"
+	echo "   vs nginx with Debian's defaults (worker_processes auto: $(pgrep -c -P "$FLOOD_NGINX_PID") workers, worker_connections 768,"
+	echo "   keepalive_timeout 65); $where; ulimit -n $(ulimit -n); median of $FLOOD_ROUNDS rounds;"
+	echo "   a failed client counts as the timeout; ratio: lookupd / nginx, above 1 is slower"
+	for sc in "${FLOOD_SCENARIOS[@]}"; do
+		flood_rows "$sc"
+	done
+	stop_lookupd
+	kill "$FLOOD_NGINX_PID" 2>/dev/null || true
+	wait "$FLOOD_NGINX_PID" 2>/dev/null || true
+	SERVER_PIDS=()
+}
+
 echo "ocsp benchmark: $CORES cores, $CERTS certificates, median of $ROUNDS rounds ($HTTP_ROUNDS for HTTP), $(date -u +%FT%TZ)"
 row "what" "ours" "reference" "ratio" "reference"
 case " $PARTS " in *" signing "*|*" tree "*)
@@ -304,3 +532,4 @@ case " $PARTS " in *" signing "*|*" tree "*)
 case " $PARTS " in *" signing "*) bench_signing rsa rsa2048 "^rsa 2048" "RSA-2048" ;; esac
 case " $PARTS " in *" tree "*) bench_tree ;; esac
 case " $PARTS " in *" http "*) bench_http ;; esac
+case " $PARTS " in *" flood "*) bench_flood ;; esac
