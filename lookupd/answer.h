@@ -57,22 +57,24 @@ struct answer {
  * them by their bytes (the POST body, or the raw GET path) saves the
  * decoding, the largest cost of an answer. Only such requests are kept;
  * anything else is always decoded. */
-#define ANSWER_MEMO_SLOTS 16
+#define ANSWER_MEMO_SLOTS 8
 #define ANSWER_MEMO_KEY_MAX 256
 
 /* Per-thread working storage of the answer functions, kept off the small
- * worker stacks. Zero-initialise it; never share it between threads. */
+ * worker stacks. Zero-initialise it; never share it between threads. What
+ * every request touches comes first and the large arrays last, so that a
+ * worker that answers the usual one-CertID GET touches few pages of it. */
 struct answer_scratch {
-	struct ocsp_request req;
 	struct online_worker online;
 	struct signed_response local;		/* an uncached online answer */
-	uint8_t der[GET_PATH_MAX];		/* a GET request, decoded */
 	struct {
 		uint8_t kind;			/* 0: empty */
 		uint16_t len;
 		uint8_t key[ANSWER_MEMO_KEY_MAX];
 		struct req_certid id;
 	} memo[ANSWER_MEMO_SLOTS];
+	uint8_t der[GET_PATH_MAX];		/* a GET request, decoded */
+	struct ocsp_request req;
 };
 
 /* Answers der (a POST body: len bytes, untrusted, at most REQUEST_MAX_DER)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "ocsp/cli.h"
@@ -17,6 +18,9 @@
 #include "answer.h"
 #include "http.h"
 #include "online.h"
+
+/* Descriptors beyond one per worker: listeners, the tree, logs. */
+#define FD_SPARE 256
 
 /* Exit codes (also in --help); 1 means what it means for the publisher. */
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
@@ -222,6 +226,24 @@ static int wait_for_stop(struct answerer *a, int64_t interval)
 	}
 }
 
+/* Each worker may hold a connection, and descriptors are also needed for
+ * the tree: raise the soft limit as far as the hard one allows (a service
+ * manager's soft default of 1024 would refuse connections long before
+ * the workers run out). */
+static void raise_fd_limit(int64_t threads)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)threads + FD_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warn("open files are limited to %llu, fewer than %lld threads need; some "
+		    "connections will be refused (raise LimitNOFILE / ulimit -n)",
+		    (unsigned long long)rl.rlim_cur, (long long)want);
+}
+
 static void block_signals(void)
 {
 	sigset_t set;
@@ -247,6 +269,7 @@ static int serve(const struct config *c, const struct http_conf *hc)
 	int sig;
 
 	block_signals();
+	raise_fd_limit(hc->threads);
 	if (memguard_install() != 0)
 		log_warn("cannot install the SIGBUS guard: a tree file rewritten in place "
 		    "would stop the daemon");

@@ -46,8 +46,9 @@ static const struct key_def keys[] = {
 	  "ADDR:PORT to serve on (several separated by commas)", NULL },
 	{ SEC_LOOKUPD, "path_prefix", KEY_STRING, 0, 0, 0, "", TOP(path_prefix),
 	  "URL path of the responder as in the AIA extension, e.g. /ocsp", NULL },
-	{ SEC_LOOKUPD, "threads", KEY_INT, 1, 16384, 0, "64", TOP(http_threads),
-	  "HTTP worker threads (one per open connection)", NULL },
+	{ SEC_LOOKUPD, "threads", KEY_INT, 1, 16384, 0, "2048", TOP(http_threads),
+	  "HTTP worker threads (one per open connection; about 20 KiB of memory each "
+	  "idle, 50 KiB once used)", NULL },
 	{ SEC_LOOKUPD, "max_request_bytes", KEY_INT, 256, 65536, 0, "16384",
 	  TOP(max_request_bytes), "largest POST body accepted (413 above)", NULL },
 	{ SEC_LOOKUPD, "max_header_bytes", KEY_INT, 1024, 65536, 0, "16384",

@@ -21,43 +21,48 @@ static int b64val(char c)
 	return -1;
 }
 
-/* Percent-decodes in into out (same capacity). Returns the length, or -1
- * for a broken escape. */
-static long percent_decode(const char *in, size_t n, char *out)
-{
-	size_t o = 0;
+/* The percent-decoded characters of a path, one at a time: decoding into
+ * a copy would put a buffer as long as the longest path on a worker's
+ * stack, and thousands of workers pay for every page of stack they touch. */
+struct pct {
+	const char *s;
+	size_t n, i;
+};
 
-	for (size_t i = 0; i < n; i++) {
-		if (in[i] != '%') {
-			out[o++] = in[i];
-			continue;
-		}
-		if (i + 2 >= n)
-			return -1;
-		int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[o++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	return (long)o;
+enum { PCT_END = -1, PCT_BROKEN = -2 };
+
+static int pct_next(struct pct *p)
+{
+	int hi, lo;
+
+	if (p->i >= p->n)
+		return PCT_END;
+	if (p->s[p->i] != '%')
+		return (unsigned char)p->s[p->i++];
+	if (p->i + 2 >= p->n)
+		return PCT_BROKEN;
+	hi = hex_value(p->s[p->i + 1]);
+	lo = hex_value(p->s[p->i + 2]);
+	if (hi < 0 || lo < 0)
+		return PCT_BROKEN;
+	p->i += 3;
+	return hi << 4 | lo;
 }
 
-static int b64_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *out_len)
+/* Decodes the first count characters of p (base64 of either alphabet,
+ * checked already) into out. */
+static int b64_decode(struct pct *p, size_t count, uint8_t *out, size_t cap,
+    size_t *out_len)
 {
 	uint32_t acc = 0;
 	int bits = 0;
 	size_t o = 0;
 
-	while (n > 0 && s[n - 1] == '=')
-		n--;
-	if (n % 4 == 1)
+	if (count % 4 == 1)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64val(s[i]);
-		if (v < 0)
-			return -1;
-		acc = acc << 6 | (uint32_t)v;
+	p->i = 0;
+	for (size_t k = 0; k < count; k++) {
+		acc = acc << 6 | (uint32_t)b64val((char)pct_next(p));
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
@@ -85,9 +90,9 @@ static size_t strip_prefix(const char *path, size_t n, const char *prefix)
 int get_path_decode(const char *path, size_t path_len, const char *prefix,
     uint8_t *out, size_t cap, size_t *out_len)
 {
-	char buf[GET_PATH_MAX];
-	size_t start, pad = 0;
-	long n;
+	struct pct p;
+	size_t start, pad = 0, count = 0;
+	int c;
 
 	if (path_len > GET_PATH_MAX)
 		return GET_PATH_MALFORMED;
@@ -96,24 +101,29 @@ int get_path_decode(const char *path, size_t path_len, const char *prefix,
 		start++;
 	if (start == path_len)
 		return GET_PATH_NOT_REQUEST;
-	n = percent_decode(path + start, path_len - start, buf);
-	if (n < 0)
+	p = (struct pct){ path + start, path_len - start, 0 };
+	/* A broken escape anywhere makes the path malformed, whatever else. */
+	while ((c = pct_next(&p)) >= 0)
+		;
+	if (c == PCT_BROKEN)
 		return GET_PATH_MALFORMED;
 	/* Anything outside the base64 alphabets is some other resource. '='
 	 * may only end the string. */
-	for (long i = 0; i < n; i++) {
-		if (buf[i] == '=') {
+	p.i = 0;
+	while ((c = pct_next(&p)) >= 0) {
+		if (c == '=') {
 			pad++;
 			continue;
 		}
-		if (b64val(buf[i]) < 0)
+		if (b64val((char)c) < 0)
 			return GET_PATH_NOT_REQUEST;
 		if (pad > 0)
 			return GET_PATH_MALFORMED;
+		count++;
 	}
 	if (pad > 2)
 		return GET_PATH_MALFORMED;
-	if (b64_decode(buf, (size_t)n, out, cap, out_len) != 0)
+	if (b64_decode(&p, count, out, cap, out_len) != 0)
 		return GET_PATH_MALFORMED;
 	return GET_PATH_OK;
 }

@@ -144,23 +144,20 @@ static int entry_fresh(const struct tree_reader *t, struct entry *e, uint64_t ep
 	return 0;
 }
 
-static enum tree_lookup cache_lookup(struct tree_reader *t,
-    const struct issuer_table *tab, const struct issuer *is,
-    const struct req_certid *id, int64_t now, struct entry **out)
+/* What the cache holds for key is missing or due for a look at the file:
+ * compare the file with it, load it again if it changed. Out of line, so
+ * that the path it builds is not on the stack of every cached answer
+ * (thousands of workers pay for each page of stack they touch). */
+static __attribute__((noinline)) enum tree_lookup entry_recheck(struct tree_reader *t,
+    const struct issuer_table *tab, const struct issuer *is, const struct req_certid *id,
+    int64_t now, const uint8_t *key, size_t key_len, uint64_t h, struct cache_node *n,
+    struct entry **out)
 {
 	char path[TREE_PATH_MAX];
-	uint8_t key[KEY_MAX];
-	size_t key_len = key_make(key, is, id);
-	uint64_t h = cache_hash(t->cache, key, key_len);
-	struct cache_node *n = cache_get(t->cache, key, key_len, h);
 	struct entry *e = n ? entry_of(n) : NULL, *fresh;
 	struct file_sig sig;
 	enum tree_lookup r;
 
-	if (e != NULL && entry_fresh(t, e, tab->epoch, now)) {
-		*out = e;
-		return entry_status(e, id);
-	}
 	if (tree_response_path(path, sizeof(path), t->root, is->dir, id->alg, &id->serial) < 0) {
 		cache_release(t->cache, n);
 		return TREE_NO_SERIAL;
@@ -184,6 +181,23 @@ static enum tree_lookup cache_lookup(struct tree_reader *t,
 	}
 	cache_release(t->cache, n);
 	return r;
+}
+
+static enum tree_lookup cache_lookup(struct tree_reader *t,
+    const struct issuer_table *tab, const struct issuer *is,
+    const struct req_certid *id, int64_t now, struct entry **out)
+{
+	uint8_t key[KEY_MAX];
+	size_t key_len = key_make(key, is, id);
+	uint64_t h = cache_hash(t->cache, key, key_len);
+	struct cache_node *n = cache_get(t->cache, key, key_len, h);
+	struct entry *e = n ? entry_of(n) : NULL;
+
+	if (e != NULL && entry_fresh(t, e, tab->epoch, now)) {
+		*out = e;
+		return entry_status(e, id);
+	}
+	return entry_recheck(t, tab, is, id, now, key, key_len, h, n, out);
 }
 
 enum tree_lookup tree_reader_lookup(struct tree_reader *t,

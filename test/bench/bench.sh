@@ -55,6 +55,8 @@ if [ ! -x "$B/publisher/ocsp-publisher" ] || [ ! -x "$B/test/bench/fswrite" ] ||
 fi
 PUBLISHER=$B/publisher/ocsp-publisher
 LOOKUPD=$B/lookupd/ocsp-lookupd
+# lookupd's default worker count, for the bare civetweb handler to match.
+LOOKUPD_THREADS=$("$LOOKUPD" --help-config | awk '$1 == "threads" && /HTTP/ {gsub(/[^0-9]/, "", $NF); print $NF}')
 FSWRITE=$B/test/bench/fswrite
 FLOOD=$B/test/bench/flood
 source "$top/test/integration/lib.sh"
@@ -214,10 +216,11 @@ bench_http() {
 	start_nginx "$WORK/www" "$b64"
 	local bport
 	bport=$(free_port)
-	"$B/test/bench/bare_civetweb" "$WORK/www/$raw" "127.0.0.1:$bport" $((CONNS + 8)) &
+	# lookupd with its defaults, and the bare handler with as many threads.
+	"$B/test/bench/bare_civetweb" "$WORK/www/$raw" "127.0.0.1:$bport" "$LOOKUPD_THREADS" &
 	PIDS+=("$!")
 	SERVER_PIDS+=("$!")
-	start_lookupd --tree "$WORK/htree" --threads $((CONNS + 8))
+	start_lookupd --tree "$WORK/htree"
 	SERVER_PIDS+=("$LOOKUPD_PID")
 	local g=() p=() n=() f=() c=() ug=() un=() i=0
 	for _ in $(seq "$HTTP_ROUNDS"); do
@@ -306,7 +309,7 @@ bench_online() {
 	openssl ocsp -issuer "$ca/ca.pem" -serial "0x$s" -reqout "$WORK/nonce.der" >/dev/null 2>&1
 	post_script "$WORK/nonce.der" "$WORK/nonce.lua"
 	post_script "$WORK/nonce.der" "$WORK/nonce-close.lua" close
-	start_lookupd --tree "$WORK/htree" --threads $((CONNS + 8)) --issuer "$ca/ca.pem" \
+	start_lookupd --tree "$WORK/htree" --issuer "$ca/ca.pem" \
 		--signer "$ca/ca.pem" --key "$ca/ca.key"
 	for _ in $(seq "$ROUNDS"); do
 		start_openssl_ocsp "$ca" "$s"

@@ -7,6 +7,8 @@
 #include "check.h"
 
 #define DAY 86400
+/* [lookupd] threads when nothing sets it. */
+#define DEFAULT_THREADS 2048
 
 enum { T_CHECK = 1, T_LEVEL, T_HELP, T_LONG };
 
@@ -68,7 +70,7 @@ static const struct {
 	int64_t threads;
 	int64_t validity;	/* of [ca default]; 0: no CA */
 } cases[] = {
-	{ "nothing", { NULL }, 0, NULL, 0, "", 0, ABSENT, 64, 0 },
+	{ "nothing", { NULL }, 0, NULL, 0, "", 0, ABSENT, DEFAULT_THREADS, 0 },
 	{ "the file alone", { "-c", CONF }, 0, NULL, 0, "", 0, "/from/file", 4, 2 * DAY },
 	{ "flags over the file", { "-c", CONF, "-T", "8", "--tree", "/from/flag" }, 0, NULL,
 	  0, "", 0, "/from/flag", 8, 2 * DAY },
@@ -77,16 +79,16 @@ static const struct {
 	{ "the last of two wins", { "-T", "2", "--threads=3" }, 0, NULL, 0, "", 0, ABSENT,
 	  3, 0 },
 	{ "CA flags make [ca default]", { "--issuer", "i.pem", "--validity", "12h" }, 0,
-	  NULL, 0, "", 1, ABSENT, 64, 12 * 3600 },
+	  NULL, 0, "", 1, ABSENT, DEFAULT_THREADS, 12 * 3600 },
 	{ "a CA flag over the file's CA", { "-c", CONF, "--validity", "3" }, 0, NULL, 0, "",
 	  1, "/from/file", 4, 3 * DAY },
 	{ "program flags in order", { "-n", "-L", "loud", "--check", "--log-level=quiet" },
-	  0, NULL, 0, "n L=loud n L=quiet ", 0, ABSENT, 64, 0 },
+	  0, NULL, 0, "n L=loud n L=quiet ", 0, ABSENT, DEFAULT_THREADS, 0 },
 	{ "short flags clustered", { "-nT5", "-tx" }, 0, NULL, 0, "n ", 0, "x", 5, 0 },
 	{ "a long name abbreviated", { "--thr", "6", "--a-rather", "v" }, 0, NULL, 0,
 	  "x=v ", 0, ABSENT, 6, 0 },
 	{ "flags after an operand-like value", { "--tree", "-n" }, 0, NULL, 0, "", 0, "-n",
-	  64, 0 },
+	  DEFAULT_THREADS, 0 },
 
 	{ "unknown long flag", { "-n", "--bogus", "-n" }, CLI_EUSAGE,
 	  "unrecognized option '--bogus'", 0, "n ", 0, NULL, 0, 0 },

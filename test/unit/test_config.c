@@ -97,7 +97,13 @@ static void test_defaults(void)
 	CHECK_EQ(c.pub_threads, 0);
 	CHECK_STR(c.listen, "127.0.0.1:8080");
 	CHECK_STR(c.path_prefix, "");
-	CHECK_EQ(c.http_threads, 64);
+	CHECK_EQ(c.http_threads, 2048);
+	CHECK_EQ(c.header_timeout, 3);
+	CHECK_EQ(c.body_timeout, 3);
+	CHECK_EQ(c.keep_alive_timeout, 5);
+	CHECK_EQ(c.busy_threshold, 75);
+	CHECK_EQ(c.max_headers, 32);
+	CHECK_EQ(c.max_header_bytes, 16384);
 	CHECK_EQ(c.max_request_bytes, 16384);
 	CHECK_EQ(c.cache_entries, 16384);
 	CHECK_EQ(c.max_age, 3600);

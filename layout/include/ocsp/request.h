@@ -25,14 +25,16 @@
 #define REQUEST_NONCE_MIN 1
 #define REQUEST_NONCE_MAX 128
 
+/* The CertIDs come last: most requests name one, and the rest of the
+ * array is then never touched (a page untouched costs no memory). */
 struct ocsp_request {
 	size_t n;
-	struct req_certid id[REQUEST_MAX_CERTS];
 	int has_nonce;
-	uint8_t nonce[RESPONSE_NONCE_EXT_MAX];	/* extnValue, to echo as is */
-	size_t nonce_len;
 	int is_signed;			/* carries an optionalSignature */
 	OCSP_REQUEST *signed_req;	/* the decoded request when signed, or NULL */
+	size_t nonce_len;
+	uint8_t nonce[RESPONSE_NONCE_EXT_MAX];	/* extnValue, to echo as is */
+	struct req_certid id[REQUEST_MAX_CERTS];
 };
 
 enum request_status {
