@@ -242,30 +242,42 @@ const char *http_library(void)
 
 /* ---- reading requests ---- */
 
-static void headers_find(const struct mg_request_info *ri, struct req_headers *h)
+/* Notes a field lookupd looks at; name is n bytes long. Compared by
+ * length first: most fields a client sends are none of these. */
+static void header_note(struct req_headers *h, const char *name, size_t n, const char *v)
 {
-	memset(h, 0, sizeof(*h));
-	for (int i = 0; i < ri->num_headers; i++) {
-		const char *n = ri->http_headers[i].name, *v = ri->http_headers[i].value;
-		if (strcasecmp(n, "Connection") == 0) {
+	switch (n) {
+	case 10:
+		if (strcasecmp(name, "Connection") == 0)
 			h->connection = v;
-		} else if (strcasecmp(n, "Content-Type") == 0) {
+		return;
+	case 12:
+		if (strcasecmp(name, "Content-Type") == 0)
 			h->content_type = v;
-		} else if (strcasecmp(n, "If-None-Match") == 0) {
+		return;
+	case 13:
+		if (strcasecmp(name, "If-None-Match") == 0)
 			h->if_none_match = v;
-		} else if (strcasecmp(n, "If-Modified-Since") == 0) {
-			h->if_modified_since = v;
-		} else if (strcasecmp(n, "Content-Length") == 0) {
+		return;
+	case 14:
+		if (strcasecmp(name, "Content-Length") == 0) {
 			h->content_length = v;
 			h->n_content_length++;
-		} else if (strcasecmp(n, "Transfer-Encoding") == 0) {
+		}
+		return;
+	case 17:
+		if (strcasecmp(name, "If-Modified-Since") == 0) {
+			h->if_modified_since = v;
+		} else if (strcasecmp(name, "Transfer-Encoding") == 0) {
 			h->transfer_encoding = v;
 			h->n_transfer_encoding++;
 		}
+		return;
 	}
 }
 
-/* civetweb parses the header section in place: it ends the version and
+/* Finds the fields lookupd looks at, and checks that the header section
+ * is what it seems. civetweb parses it in place: it ends the version and
  * each value with NULs where their CR LF was (and, before a colon, where
  * blanks were), and it stops without a word at a line it does not take
  * for a field: a folded continuation (obs-fold), a bare LF, anything past
@@ -275,32 +287,34 @@ static void headers_find(const struct mg_request_info *ri, struct req_headers *h
  * after the line before, and after the last one must come the CR of the
  * CR LF that ends the section. This reads civetweb 1.15's buffer (Debian's
  * package, both as source and as the system library); the integration
- * tests pin it. */
-static int header_section_ok(const struct mg_request_info *ri)
+ * tests pin it. Returns 0 when the section is sound. */
+static int headers_scan(const struct mg_request_info *ri, struct req_headers *h)
 {
 	const char *end = ri->http_version;
 
+	memset(h, 0, sizeof(*h));
 	if (end == NULL)
-		return 0;
+		return -1;
 	end += strlen(end);
 	if (end[0] != '\0' || end[1] != '\0')
-		return 0;
+		return -1;
 	if (ri->num_headers == 0)
-		return end[2] == '\0' && end[3] == '\0';
+		return end[2] == '\0' && end[3] == '\0' ? 0 : -1;
 	for (int i = 0; i < ri->num_headers; i++) {
 		const struct mg_header *f = &ri->http_headers[i];
-		const char *name_end = f->name + strlen(f->name);
+		size_t n = strlen(f->name);
 		if (f->name != end + 2)
-			return 0;
+			return -1;
 		/* "Name :" (RFC 9112 5.1 requires a 400): blanks before the colon
 		 * were turned into NULs, so the value starts further on. */
-		if (name_end[1] == '\0' && f->value != name_end + 1)
-			return 0;
+		if (f->name[n + 1] == '\0' && f->value != f->name + n + 1)
+			return -1;
+		header_note(h, f->name, n, f->value);
 		end = f->value + strlen(f->value);
 		if (end[0] != '\0' || end[1] != '\0')
-			return 0;
+			return -1;
 	}
-	return end[2] == '\r';
+	return end[2] == '\r' ? 0 : -1;
 }
 
 static int digits_only(const char *v)
@@ -330,13 +344,13 @@ static int chunked_only(const char *v)
  * 9112 6 and 5.1) is refused before any body is read, and the connection
  * closed: returns the status (0 when the request may go on) and why. */
 static int framing_refused(const struct http_server *s, const struct mg_request_info *ri,
-    const struct req_headers *h, const char **why)
+    int section_ok, const struct req_headers *h, const char **why)
 {
 	if (ri->num_headers >= MG_MAX_HEADERS || ri->num_headers > s->conf.max_headers) {
 		*why = "too many header fields\n";
 		return 431;
 	}
-	if (!header_section_ok(ri)) {
+	if (!section_ok) {
 		*why = "malformed header section (folded line, bare LF or blank before ':')\n";
 		return 400;
 	}
@@ -604,9 +618,10 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 	size_t len = 0;
 	int refused;
 
-	headers_find(ri, &h);
+	int section_ok = headers_scan(ri, &h) == 0;
+
 	rc.keep_alive = keep_alive_of(s, ri, &h);
-	if ((refused = framing_refused(s, ri, &h, &why)) != 0)
+	if ((refused = framing_refused(s, ri, section_ok, &h, &why)) != 0)
 		return refuse(&rc, refused, refused == 431 ?
 		    "431 Request Header Fields Too Large" : "400 Bad Request", why);
 	/* Any body is read first: what is left unread would be parsed as
