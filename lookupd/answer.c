@@ -126,13 +126,17 @@ static void warn_stale(struct answerer *a, const struct req_certid *id, int64_t 
 /* Offline answers for what the tree cannot answer and no key online can
  * sign: unauthorized for what this responder has nothing for (RFC 6960
  * 2.3), tryLater for an expired pre-signed response (it is being
- * refreshed), internalError for a broken file (the tree reader warned). */
+ * refreshed) or a good file caught being rewritten in place, internalError
+ * for a broken file (the tree reader warned). */
 static void answer_offline(struct answerer *a, const struct req_certid *id,
     enum tree_lookup r, int64_t now, struct answer *out)
 {
 	switch (r) {
 	case TREE_STALE:
 		warn_stale(a, id, now);
+		answer_error(out, RESPONSE_TRY_LATER);
+		return;
+	case TREE_CHANGING:
 		answer_error(out, RESPONSE_TRY_LATER);
 		return;
 	case TREE_BAD_FILE:

@@ -45,7 +45,9 @@ if(civetweb_src)
   add_library(civetweb_builtin STATIC "${civetweb_src}/src/civetweb.c")
   target_include_directories(civetweb_builtin SYSTEM PUBLIC "${civetweb_src}/include")
   target_compile_definitions(civetweb_builtin PRIVATE
-    NDEBUG USE_IPV6 NO_SSL NO_CGI NO_FILES NO_CACHING
+    # REENTRANT_TIME: gmtime_r, not gmtime, for the dates of its own error
+    # pages (several workers may send one at the same moment).
+    NDEBUG USE_IPV6 NO_SSL NO_CGI NO_FILES NO_CACHING REENTRANT_TIME
     USE_STACK_SIZE=${OCSP_CIVETWEB_STACK} _GNU_SOURCE)
   # Not our code: its warnings are not ours to fix, and -Werror must not
   # stop the build on them.

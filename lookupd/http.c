@@ -18,6 +18,7 @@
 #include "ocsp/response.h"
 
 #include "reply.h"
+#include "watchdog.h"
 
 #define HEALTH_PATH "/healthz"
 /* mg_check_feature bit of an IPv6-capable build. */
@@ -35,6 +36,7 @@ struct http_server {
 	struct http_conf conf;		/* listen owned */
 	atomic_long busy;		/* connections a worker holds now */
 	struct ratelimit torn_warn;
+	struct watchdog *watchdog;	/* ends body waits past their deadline */
 };
 
 /* Per worker thread, in anonymous mapped memory: pages a worker never
@@ -42,6 +44,7 @@ struct http_server {
  * large body, a large answer), while thousands of workers may wait for
  * connections. Nothing here grows per request. */
 struct worker {
+	struct watchdog_slot *slot;	/* NULL: no watchdog for this one */
 	struct reply_memo memo;
 	struct answer_scratch scratch;
 	char reply[REPLY_MAX];
@@ -373,43 +376,46 @@ static int framing_refused(const struct http_server *s, const struct mg_request_
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum body_status { BODY_OK, BODY_TOO_BIG, BODY_ERROR, BODY_SLOW };
 
 /* Reads the whole body (Content-Length or chunked) into buf, at most max
  * bytes: one more byte than allowed is enough to know it is too big. The
- * whole body must arrive within the body deadline; each read waits at
- * most header_timeout (civetweb's request_timeout_ms) for data. */
-static enum body_status read_body(const struct http_server *s, struct mg_connection *conn,
-    const struct mg_request_info *ri, uint8_t *buf, size_t max, size_t *len)
+ * whole body must arrive within body_timeout: civetweb would wait for a
+ * trickled body as long as it trickles, so the watchdog interrupts the
+ * wait at the deadline. */
+static enum body_status read_body(const struct http_server *s, struct worker *w,
+    struct mg_connection *conn, const struct mg_request_info *ri, size_t *len)
 {
-	int64_t deadline = now_ms() + s->conf.body_ms;
-	size_t got = 0;
+	int64_t deadline = watchdog_now_ms() + s->conf.body_ms;
+	size_t got = 0, max = s->conf.max_body;
+	enum body_status r = BODY_OK;
 
 	*len = 0;
 	if (ri->content_length > (long long)max)
 		return BODY_TOO_BIG;
+	watchdog_arm(w->slot, deadline);
 	for (;;) {
-		int n = mg_read(conn, buf + got, max + 1 - got);
+		int n = mg_read(conn, w->body + got, max + 1 - got);
 		if (n == 0)
 			break;
-		if (n < 0)
-			return BODY_ERROR;
-		got += (size_t)n;
-		if (got > max)
-			return BODY_TOO_BIG;
-		if (now_ms() > deadline)
-			return BODY_SLOW;
+		if (n > 0)
+			got += (size_t)n;
+		if (watchdog_now_ms() > deadline) {
+			r = BODY_SLOW;
+			break;
+		}
+		if (n < 0) {
+			r = BODY_ERROR;
+			break;
+		}
+		if (got > max) {
+			r = BODY_TOO_BIG;
+			break;
+		}
 	}
+	watchdog_disarm(w->slot);
 	*len = got;
-	return BODY_OK;
+	return r;
 }
 
 /* ---- sending replies ---- */
@@ -458,7 +464,12 @@ static int send_reply(const struct reply_ctx *rc, struct reply *r, const void *b
 	if (len > 0 && (memguard_copy(r->p + r->len, body, len) != 0 ||
 	    (check != NULL && bytehash_check(r->p + r->len, len) != *check)))
 		return 1;
-	return mg_write(rc->conn, r->p, r->len + len) > 0 ? 0 : -1;
+	if (mg_write(rc->conn, r->p, r->len + len) == (int)(r->len + len))
+		return 0;
+	/* The client went away, or took nothing for header_timeout: whatever
+	 * it sent next must not be answered on a connection half written. */
+	mg_disable_connection_keep_alive(rc->conn);
+	return -1;
 }
 
 static void reply_start(struct reply *r, const struct reply_ctx *rc, const char *status)
@@ -626,7 +637,7 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 		    "431 Request Header Fields Too Large" : "400 Bad Request", why);
 	/* Any body is read first: what is left unread would be parsed as
 	 * the next request, and a body too large closes the connection. */
-	switch (read_body(s, conn, ri, w->body, s->conf.max_body, &len)) {
+	switch (read_body(s, w, conn, ri, &len)) {
 	case BODY_TOO_BIG:
 		return refuse(&rc, 413, "413 Content Too Large", "request body too large\n");
 	case BODY_SLOW:
@@ -688,7 +699,8 @@ static void on_connection_closed(const struct mg_connection *conn)
 
 static void *on_thread_start(const struct mg_context *ctx, int type)
 {
-	void *w;
+	struct http_server *s = mg_get_user_data(ctx);
+	struct worker *w;
 
 	if (type != 1)		/* 1: a worker serving connections */
 		return NULL;
@@ -698,6 +710,7 @@ static void *on_thread_start(const struct mg_context *ctx, int type)
 		log_error("no memory for a worker thread; it answers 503");
 		return NULL;
 	}
+	w->slot = watchdog_join(s->watchdog);
 	return w;
 }
 
@@ -752,6 +765,11 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	atomic_init(&s->answerer, NULL);
 	atomic_init(&s->busy, 0);
 	ratelimit_init(&s->torn_warn, TORN_BURST);
+	mg_init_library(0);	/* http_stop's mg_exit_library balances it */
+	if (watchdog_start((size_t)hc->threads, &s->watchdog, e) != 0) {
+		http_stop(s);
+		return -1;
+	}
 	snprintf(threads, sizeof(threads), "%lld", (long long)hc->threads);
 	snprintf(header_ms, sizeof(header_ms), "%lld", (long long)hc->header_ms);
 	snprintf(keep_ms, sizeof(keep_ms), "%lld", (long long)hc->keep_alive_ms);
@@ -792,7 +810,6 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	mgerr.code = &mgcode;
 	mgerr.text = mgmsg;
 	mgerr.text_buffer_size = sizeof(mgmsg);
-	mg_init_library(0);
 	s->ctx = mg_start2(&init, &mgerr);
 	if (s->ctx == NULL) {
 		err_set(e, "cannot serve on %s: %s", s->conf.listen,
@@ -838,6 +855,7 @@ void http_stop(struct http_server *s)
 	if (s->ctx != NULL)
 		mg_stop(s->ctx);
 	mg_exit_library();
+	watchdog_stop(s->watchdog);
 	ratelimit_fini(&s->torn_warn);
 	free(s->conf.listen);
 	free(s);

@@ -52,7 +52,8 @@ static const struct key_def keys[] = {
 	{ SEC_LOOKUPD, "max_request_bytes", KEY_INT, 256, 65536, 0, "16384",
 	  TOP(max_request_bytes), "largest POST body accepted (413 above)", NULL },
 	{ SEC_LOOKUPD, "max_header_bytes", KEY_INT, 1024, 65536, 0, "16384",
-	  TOP(max_header_bytes), "longest request line and headers (413 above)", NULL },
+	  TOP(max_header_bytes), "longest request line and headers (civetweb answers 400 "
+	  "above)", NULL },
 	{ SEC_LOOKUPD, "max_headers", KEY_INT, 4, 63, 0, "32", TOP(max_headers),
 	  "most header fields in a request (431 above)", NULL },
 	{ SEC_LOOKUPD, "header_timeout", KEY_DURATION, 1, 60, 's', "3s", TOP(header_timeout),

@@ -4,6 +4,7 @@
  * which saves a sigprocmask call per copy on the hot path. */
 #include "ocsp/memguard.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
@@ -34,12 +35,27 @@ int memguard_install(void)
 	return sigaction(SIGBUS, &sa, NULL);
 }
 
+/* SIGBUS unblocked again after a fault: SA_NODEFER keeps it unblocked
+ * already, but not every runtime honours it (ThreadSanitizer's does not),
+ * and a second fault with SIGBUS blocked would kill the process. Only the
+ * fault path pays for the system call. */
+static void unblock_sigbus(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGBUS);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int memguard_copy(void *dst, const void *src, size_t n)
 {
 	sigjmp_buf jb;
 
-	if (sigsetjmp(jb, 0) != 0)
+	if (sigsetjmp(jb, 0) != 0) {
+		unblock_sigbus();
 		return -1;
+	}
 	guard = &jb;
 	memcpy(dst, src, n);
 	guard = NULL;

@@ -32,6 +32,11 @@ struct entry {
 	_Atomic uint64_t epoch;
 	atomic_int suspect;		/* its bytes changed under the mapping */
 	int bad;			/* refused file, kept so it is not parsed again */
+	/* Refused, but the same file (same inode) was good just before: it is
+	 * being rewritten in place, and is looked at again at every lookup
+	 * for up to an interval from bad_since, before it counts as bad. */
+	int changing;
+	int64_t bad_since;
 	struct tree_file file;
 };
 
@@ -133,7 +138,8 @@ static int entry_fresh(const struct tree_reader *t, struct entry *e, uint64_t ep
 {
 	int64_t checked = atomic_load_explicit(&e->checked, memory_order_relaxed);
 
-	if (atomic_load_explicit(&e->suspect, memory_order_relaxed))
+	if (atomic_load_explicit(&e->suspect, memory_order_relaxed) ||
+	    (e->changing && now - e->bad_since <= t->interval))
 		return 0;
 	if (atomic_load_explicit(&e->epoch, memory_order_relaxed) == epoch &&
 	    !tree_due(now, checked + t->interval, t->interval))
@@ -142,6 +148,11 @@ static int entry_fresh(const struct tree_reader *t, struct entry *e, uint64_t ep
 		return 1;
 	atomic_store_explicit(&e->epoch, epoch, memory_order_relaxed);
 	return 0;
+}
+
+static int same_inode(const struct file_sig *a, const struct file_sig *b)
+{
+	return a->exists && b->exists && a->dev == b->dev && a->ino == b->ino;
 }
 
 /* What the cache holds for key is missing or due for a look at the file:
@@ -170,6 +181,11 @@ static __attribute__((noinline)) enum tree_lookup entry_recheck(struct tree_read
 		}
 	}
 	fresh = entry_load(t, path, key, key_len, h, id, now, tab->epoch, &r);
+	if (fresh != NULL && fresh->bad && e != NULL && same_inode(&e->file.sig, &fresh->file.sig) &&
+	    (!e->bad || e->changing)) {
+		fresh->changing = 1;
+		fresh->bad_since = e->changing ? e->bad_since : now;
+	}
 	if (fresh != NULL) {
 		*out = entry_of(cache_insert(t->cache, &fresh->node, same_file, n));
 		r = entry_status(*out, id);
@@ -220,6 +236,9 @@ enum tree_lookup tree_reader_lookup(struct tree_reader *t,
 	issuer_table_put(tab);
 	if (r == TREE_FOUND && now >= e->file.resp.next_update)
 		r = TREE_STALE;
+	/* A good file caught mid-rewrite is not a broken one, for a while. */
+	if (r == TREE_BAD_FILE && e != NULL && e->changing && now - e->bad_since <= t->interval)
+		r = TREE_CHANGING;
 	if (r != TREE_FOUND) {
 		cache_release(t->cache, e ? &e->node : NULL);
 		return r;

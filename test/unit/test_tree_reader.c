@@ -562,6 +562,79 @@ static void test_new_generation(void)
 	free(v3);
 }
 
+/* Overwrites path in place (same inode, as cp or an editor does). */
+static void write_in_place(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "r+b");
+
+	if (f == NULL || ftruncate(fileno(f), 0) != 0 ||
+	    (n > 0 && fwrite(p, 1, n, f) != n) || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+/* A good file rewritten in place and caught half done is a file changing,
+ * answered "try later" and looked at again at every lookup, not a broken
+ * one; it becomes one if it stays refused for longer than the interval.
+ * Junk put in place by rename is a new file, and broken at once. */
+static void test_rewrite_in_place(void)
+{
+	struct warnings w = { 0, "" };
+	struct tree_reader *t = open_at(root, 16, T0, &w);
+	struct req_certid id = cid(&A, HASH_SHA1, 0x93);
+	const struct signed_response *r = NULL;
+	char path[TREE_PATH_MAX];
+	size_t good_len, revoked_len;
+	uint8_t *good = fx_response1(&A, HASH_SHA1, 0x93, CERT_GOOD, TU, NU, &good_len);
+	uint8_t *revoked = fx_response1(&A, HASH_SHA1, 0x93, CERT_REVOKED, TU, NU, &revoked_len);
+
+	fx_put(root, &A, HASH_SHA1, 0x93, good, good_len);
+	fx_response_path(path, root, &A, HASH_SHA1, 0x93);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0, &r), TREE_FOUND);
+	tree_reader_release(t, r);
+
+	write_in_place(path, good, good_len / 2);		/* caught half written */
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 2, &r), TREE_CHANGING);
+	CHECK(r == NULL);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 2, &r), TREE_CHANGING);
+	/* Finished in the same second: served at once, no interval to wait. */
+	write_in_place(path, revoked, revoked_len);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 2, &r), TREE_FOUND);
+	if (r != NULL)
+		CHECK_MEM(r->der, r->len, revoked, revoked_len);
+	tree_reader_release(t, r);
+
+	/* Left broken in place: changing for an interval, then broken. */
+	write_in_place(path, "junk", 4);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 4, &r), TREE_CHANGING);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 5, &r), TREE_CHANGING);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 6, &r), TREE_BAD_FILE);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 8, &r), TREE_BAD_FILE);
+
+	/* Junk put in place by rename after a good file is broken at once. */
+	fx_put(root, &A, HASH_SHA1, 0x93, good, good_len);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 10, &r), TREE_FOUND);
+	tree_reader_release(t, r);
+	fx_put(root, &A, HASH_SHA1, 0x93, "junk", 4);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 12, &r), TREE_BAD_FILE);
+
+	/* Bytes found changed under their mapping: read again at once. */
+	fx_put(root, &A, HASH_SHA1, 0x93, good, good_len);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 14, &r), TREE_FOUND);
+	write_in_place(path, revoked, revoked_len);
+	tree_reader_distrust(t, r);
+	tree_reader_release(t, r);
+	CHECK_EQ(tree_reader_lookup(t, &id, T0 + 14, &r), TREE_FOUND);
+	if (r != NULL)
+		CHECK_MEM(r->der, r->len, revoked, revoked_len);
+	tree_reader_release(t, r);
+
+	free(good);
+	free(revoked);
+	tree_reader_close(t);
+}
+
 /* A file replaced without a new generation (an rsync, a repair) is found
  * by its own re-check: good, then bad (warned once, however often it is
  * asked for), bad differently (warned again), good, then gone. */
@@ -723,6 +796,7 @@ int main(void)
 	test_eviction();
 	test_new_generation();
 	test_file_changes();
+	test_rewrite_in_place();
 	test_new_issuer();
 	teardown();
 	return check_done();
