@@ -45,6 +45,7 @@ struct http_server {
  * connections. Nothing here grows per request. */
 struct worker {
 	struct watchdog_slot *slot;	/* NULL: no watchdog for this one */
+	int64_t requests;		/* answered on the connection it holds */
 	struct reply_memo memo;
 	struct answer_scratch scratch;
 	char reply[REPLY_MAX];
@@ -215,6 +216,7 @@ int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *
 	hc->header_ms = o->header_timeout * 1000;
 	hc->body_ms = o->body_timeout * 1000;
 	hc->keep_alive_ms = o->keep_alive_timeout * 1000;
+	hc->keep_alive_requests = o->keep_alive_requests;
 	hc->busy_limit = o->threads * o->busy_threshold / 100;
 	hc->max_age = o->max_age;
 	return 0;
@@ -433,13 +435,14 @@ struct reply_ctx {
  * (civetweb's own rule: a Connection header decides, else HTTP/1.1 keeps
  * it), unless most workers hold a connection, when an idle one would stop
  * a fresh client from being served. */
-static int keep_alive_of(const struct http_server *s, const struct mg_request_info *ri,
-    const struct req_headers *h)
+static int keep_alive_of(const struct http_server *s, const struct worker *w,
+    const struct mg_request_info *ri, const struct req_headers *h)
 {
 	int wanted = h->connection != NULL ? reply_list_has(h->connection, "keep-alive") :
 	    ri->http_version != NULL && strcmp(ri->http_version, "1.1") == 0;
 
 	return wanted && s->conf.keep_alive_ms > 0 &&
+	    w->requests < s->conf.keep_alive_requests &&
 	    atomic_load_explicit(&s->busy, memory_order_relaxed) <= s->conf.busy_limit;
 }
 
@@ -631,7 +634,8 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 
 	int section_ok = headers_scan(ri, &h) == 0;
 
-	rc.keep_alive = keep_alive_of(s, ri, &h);
+	w->requests++;
+	rc.keep_alive = keep_alive_of(s, w, ri, &h);
 	if ((refused = framing_refused(s, ri, section_ok, &h, &why)) != 0)
 		return refuse(&rc, refused, refused == 431 ?
 		    "431 Request Header Fields Too Large" : "400 Bad Request", why);
@@ -685,8 +689,11 @@ static int on_request(struct mg_connection *conn)
 static int on_connection(const struct mg_connection *conn, void **data)
 {
 	struct http_server *s = mg_get_user_data(mg_get_context(conn));
+	struct worker *w = mg_get_thread_pointer(conn);
 
 	atomic_fetch_add_explicit(&s->busy, 1, memory_order_relaxed);
+	if (w != NULL)
+		w->requests = 0;
 	return 0;
 }
 

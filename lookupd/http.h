@@ -32,6 +32,7 @@ struct http_opts {
 	int64_t header_timeout;		/* seconds */
 	int64_t body_timeout;		/* seconds */
 	int64_t keep_alive_timeout;	/* seconds; 0: never keep a connection */
+	int64_t keep_alive_requests;	/* answers on one connection before it closes */
 	int64_t busy_threshold;		/* percent of threads */
 	int64_t max_age;		/* longest Cache-Control max-age */
 };
@@ -47,6 +48,7 @@ struct http_conf {
 	size_t max_header_bytes;
 	int max_headers;
 	int64_t header_ms, body_ms, keep_alive_ms;
+	int64_t keep_alive_requests;
 	int64_t busy_limit;		/* connections held above which to close */
 	int64_t max_age;
 };

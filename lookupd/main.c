@@ -170,6 +170,7 @@ static void http_opts_from(const struct config *c, struct http_opts *ho)
 	ho->header_timeout = c->header_timeout;
 	ho->body_timeout = c->body_timeout;
 	ho->keep_alive_timeout = c->keep_alive_timeout;
+	ho->keep_alive_requests = c->keep_alive_requests;
 	ho->busy_threshold = c->busy_threshold;
 	ho->max_age = c->max_age;
 }

@@ -64,6 +64,10 @@ static const struct key_def keys[] = {
 	{ SEC_LOOKUPD, "keep_alive_timeout", KEY_DURATION, 0, 300, 's', "5s",
 	  TOP(keep_alive_timeout), "an idle keep-alive connection is closed after this; "
 	  "0 closes every connection after its answer", NULL },
+	{ SEC_LOOKUPD, "keep_alive_requests", KEY_INT, 1, 1000000, 0, "100",
+	  TOP(keep_alive_requests), "requests answered on one connection before it is "
+	  "closed (as nginx's keepalive_requests): bounds what a client that pipelines "
+	  "and never reads can have written for it", NULL },
 	{ SEC_LOOKUPD, "busy_threshold", KEY_INT, 0, 100, 0, "75", TOP(busy_threshold),
 	  "percent of the threads holding a connection above which answers close theirs "
 	  "(Connection: close) instead of keeping it idle", NULL },

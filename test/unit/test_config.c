@@ -102,6 +102,7 @@ static void test_defaults(void)
 	CHECK_EQ(c.body_timeout, 3);
 	CHECK_EQ(c.keep_alive_timeout, 5);
 	CHECK_EQ(c.busy_threshold, 75);
+	CHECK_EQ(c.keep_alive_requests, 100);
 	CHECK_EQ(c.max_headers, 32);
 	CHECK_EQ(c.max_header_bytes, 16384);
 	CHECK_EQ(c.max_request_bytes, 16384);

@@ -66,6 +66,7 @@ struct config {
 	int64_t header_timeout;		/* seconds for the request line and headers */
 	int64_t body_timeout;		/* seconds for a body, after its headers */
 	int64_t keep_alive_timeout;	/* seconds an idle connection is kept; 0: never */
+	int64_t keep_alive_requests;	/* answers on one connection before it closes */
 	int64_t busy_threshold;		/* percent of threads busy above which to close */
 	int64_t cache_entries;
 	int64_t max_age;
