@@ -4,14 +4,15 @@
 # .deps/ for the build to compile into lookupd (IPv6, static; see
 # lookupd/civetweb.cmake), adding a deb-src entry for Debian's archive when
 # there is none. With --test, also what the tests and the benchmark use:
-# clang for the sanitizer and fuzzing build, nginx and wrk as peers.
+# clang for the sanitizer and fuzzing build, nginx and wrk as peers,
+# SoftHSM2 and pkcs11-tool (opensc) for the PKCS#11 tests.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(build-essential cmake pkg-config libssl-dev libcivetweb-dev libinih-dev
-	dpkg-dev openssl curl python3 ca-certificates util-linux)
+	libp11-dev dpkg-dev openssl curl python3 ca-certificates util-linux)
 if [ "${1:-}" = "--test" ]; then
-	packages+=(clang libclang-rt-14-dev llvm nginx-light wrk)
+	packages+=(clang libclang-rt-14-dev llvm nginx-light wrk softhsm2 opensc)
 fi
 
 as_root() {
