@@ -3,7 +3,11 @@
  *
  * Keys from the same module share one loaded module (a PKCS11_CTX with its
  * slot list, loaded on the first p11_key_open and unloaded on the last
- * p11_key_close), and keys on the same token share its login.
+ * p11_key_close), and keys on the same token share its login. Modules are
+ * told apart by their real path, so reach each module one way in a
+ * process: SoftHSM2 loaded directly and through p11-kit's proxy is one
+ * instance of the library, and the first of the two to be unloaded
+ * finalises it (C_Finalize) for the other.
  *
  * Threads: p11_key_open and p11_key_close do every look-up (slots, login,
  * keys) in the calling thread and are serialised by a lock; call them at
