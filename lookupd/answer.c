@@ -1,6 +1,5 @@
 #include "answer.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,7 +11,6 @@
 #include "ocsp/log.h"
 #include "ocsp/ratelimit.h"
 #include "ocsp/serial.h"
-#include "ocsp/status_view.h"
 #include "ocsp/tree_reader.h"
 
 #include "online_cache.h"
@@ -31,6 +29,7 @@ struct answerer {
 	struct bytehash_key memo_key;	/* requests are remembered by their bytes */
 	struct ratelimit stale_warn;
 	struct ratelimit tree_warn;
+	struct ratelimit sign_warn;
 };
 
 static void on_tree_warning(void *arg, const char *msg)
@@ -61,9 +60,10 @@ int answerer_new(const struct answerer_opts *o, struct answerer **out, struct er
 	a->max_certs = o->max_certs;
 	ratelimit_init(&a->stale_warn, STALE_BURST);
 	ratelimit_init(&a->tree_warn, TREE_BURST);
+	ratelimit_init(&a->sign_warn, STALE_BURST);
 	if (bytehash_key_random(&a->memo_key, e) != 0 ||
 	    (o->tree != NULL && tree_reader_open(&to, &a->tree, e) != 0) ||
-	    online_new(o->config, o->tree, &a->online, e) != 0 ||
+	    online_new(o->config, o->tree, 0, &a->online, e) != 0 ||
 	    online_cache_new(o->online_cache_entries, &a->cache, e) != 0) {
 		answerer_free(a);
 		return -1;
@@ -81,6 +81,7 @@ void answerer_free(struct answerer *a)
 	online_free(a->online);
 	ratelimit_fini(&a->stale_warn);
 	ratelimit_fini(&a->tree_warn);
+	ratelimit_fini(&a->sign_warn);
 	free(a);
 }
 
@@ -93,7 +94,7 @@ void answerer_refresh(struct answerer *a, int64_t now)
 {
 	if (a->tree != NULL)
 		tree_reader_refresh(a->tree, now);
-	online_refresh(a->online);
+	online_refresh(a->online, now);
 }
 
 static void answer_error(struct answer *out, enum response_error status)
@@ -257,13 +258,25 @@ static int signature_refused(const struct online_ca *oc, const struct ocsp_reque
 	return 1;
 }
 
+static void warn_signing(struct answerer *a, const struct online_ca *oc, int64_t now,
+    const char *why)
+{
+	char more[64];
+	unsigned long skipped = 0;
+
+	if (ratelimit_pass(&a->sign_warn, now, &skipped))
+		log_error("ca %s: online signing failed: %s; answering from the tree while it "
+		    "fails%s", oc->conf->name, why, ratelimit_held_back(more, sizeof(more), skipped));
+}
+
 /* Signs (or takes from the cache) an answer for req, whose CertIDs all
- * name oc, a CA with its key online. */
-static void answer_online(struct answerer *a, const struct online_ca *oc,
+ * name oc, a CA with its key online. Returns -1, with nothing in out,
+ * when signing failed (logged): the caller answers as without a key. */
+static int answer_online(struct answerer *a, const struct online_ca *oc,
     struct answer_scratch *s, int64_t now, struct answer *out)
 {
 	const struct ocsp_request *req = &s->req;
-	uint64_t epoch = oc->view ? status_view_epoch(oc->view) : 0;
+	uint64_t epoch = online_epoch(oc);
 	const struct signed_response *hit;
 	struct online_answer on;
 	struct err e;
@@ -271,18 +284,18 @@ static void answer_online(struct answerer *a, const struct online_ca *oc,
 	if (!req->has_nonce && (hit = online_cache_get(a->cache, req, epoch, now)) != NULL) {
 		answer_cacheable(out, hit);
 		out->online_ref = hit;
-		return;
+		return 0;
 	}
-	switch (online_sign(oc, req, now, &s->online, &on)) {
+	switch (online_sign(oc, req, now, &s->online, &on, &e)) {
 	case ONLINE_UNAUTHORIZED:
 		answer_error(out, RESPONSE_UNAUTHORIZED);
-		return;
+		return 0;
 	case ONLINE_TRY_LATER:
 		answer_error(out, RESPONSE_TRY_LATER);
-		return;
+		return 0;
 	case ONLINE_ERROR:
-		answer_error(out, RESPONSE_INTERNAL_ERROR);
-		return;
+		warn_signing(a, oc, now, e.msg);
+		return -1;
 	case ONLINE_SIGNED:
 		break;
 	}
@@ -291,22 +304,39 @@ static void answer_online(struct answerer *a, const struct online_ca *oc,
 		out->kind = ANSWER_NO_STORE;
 		out->der = on.der;
 		out->len = on.len;
-		return;
+		return 0;
 	}
 	hit = online_cache_put(a->cache, req, on.epoch, on.der, on.len, on.this_update,
 	    on.next_update, on.refresh_at);
 	if (hit != NULL) {
 		answer_cacheable(out, hit);
 		out->online_ref = hit;
-		return;
+		return 0;
 	}
 	/* No cache: the same headers, from the worker's own copy. */
 	if (signed_response_set(&s->local, on.der, on.len, on.this_update, on.next_update,
-	    &e) != 0) {
+	    &e) != 0)
 		answer_error(out, RESPONSE_INTERNAL_ERROR);
-		return;
-	}
-	answer_cacheable(out, &s->local);
+	else
+		answer_cacheable(out, &s->local);
+	return 0;
+}
+
+/* The tree's response for req's one CertID, when it has one: *r says
+ * what the tree found. */
+static int tree_answered(struct answerer *a, const struct ocsp_request *req, int64_t now,
+    enum tree_lookup *r, struct answer *out)
+{
+	const struct signed_response *resp = NULL;
+
+	*r = TREE_NO_ISSUER;
+	if (a->tree != NULL)
+		*r = tree_reader_lookup(a->tree, &req->id[0], now, &resp);
+	if (*r != TREE_FOUND)
+		return 0;
+	answer_cacheable(out, resp);
+	out->tree_ref = resp;
+	return 1;
 }
 
 /* The decision, once the request is decoded into s->req:
@@ -320,23 +350,22 @@ static void answer_decoded(struct answerer *a, struct answer_scratch *s, int64_t
 {
 	const struct ocsp_request *req = &s->req;
 	const struct online_ca *oc = request_ca(a, req);
-	int key = oc != NULL && oc->ca->signer != NULL;
+	int key = oc != NULL && ca_signer_now(oc->ca) != NULL;
 	enum tree_lookup r = TREE_NO_ISSUER;
-	const struct signed_response *resp = NULL;
 
 	if (signature_refused(oc, req, out))
 		return;
-	if (req->n == 1 && !(req->has_nonce && key)) {
-		if (a->tree != NULL)
-			r = tree_reader_lookup(a->tree, &req->id[0], now, &resp);
-		if (r == TREE_FOUND) {
-			answer_cacheable(out, resp);
-			out->tree_ref = resp;
-			return;
-		}
-	}
+	if (req->n == 1 && !(req->has_nonce && key) && tree_answered(a, req, now, &r, out))
+		return;
+	if (key && answer_online(a, oc, s, now, out) == 0)
+		return;
 	if (key) {
-		answer_online(a, oc, s, now, out);
+		/* Signing failed (a token gone): the tree's response when it has
+		 * one (the nonce is the client's to insist on), else tryLater,
+		 * never unauthorized for what the CA could answer a moment ago. */
+		if (req->n == 1 && req->has_nonce && tree_answered(a, req, now, &r, out))
+			return;
+		answer_error(out, RESPONSE_TRY_LATER);
 		return;
 	}
 	if (req->n == 1)

@@ -49,6 +49,13 @@ static const struct cli_flag flags[] = {
 	CLI_CA("signer", "FILE", "signer", "certificate, the signer certificate and key for"),
 	CLI_CA("key", "FILE", "key", "online answers (the CA or a delegated responder),"),
 	CLI_CA("index", "FILE", "index", "and its openssl ca index when there is no tree"),
+	CLI_CA("key-passphrase-file", "FILE", "key_passphrase_file",
+	    "passphrase of an encrypted PEM key; --key may\n"
+	    "also be a pkcs11: URI (RFC 7512), and --signer/--key\n"
+	    "pairs may be repeated (rollover)"),
+	CLI_CA("pin-file", "FILE", "pin_file", "user PIN of a PKCS#11 key"),
+	CLI_KEY("pkcs11-module", 0, "PATH", "", "pkcs11_module",
+	    "PKCS#11 module (default: p11-kit's proxy)"),
 	CLI_CA("unknown", "POLICY", "unknown",
 	    "never-issued serials: unknown (default), revoked\n"
 	    "(RFC 6960 extended revoked) or unauthorized"),
@@ -300,7 +307,7 @@ static int check_cas(const struct config *c)
 	struct online *o = NULL;
 	struct err e;
 
-	if (online_new(c, c->tree && c->tree[0] ? c->tree : NULL, &o, &e) != 0) {
+	if (online_new(c, c->tree && c->tree[0] ? c->tree : NULL, 1, &o, &e) != 0) {
 		fprintf(stderr, "ocsp-lookupd: %s\n", e.msg);
 		return EXIT_USAGE;
 	}

@@ -1,5 +1,6 @@
 #include "online.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,9 +17,20 @@
 #include "ocsp/tree.h"
 
 struct online {
+	struct signer_set *set;
 	struct online_ca *cas;
 	size_t n;
 };
+
+static void warn_ca(void *arg, const char *msg)
+{
+	log_warn("ca %s: %s", (const char *)arg, msg);
+}
+
+static void warn_plain(void *arg, const char *msg)
+{
+	log_warn("%s", msg);
+}
 
 static int load_requestors(struct online_ca *oc, struct err *e)
 {
@@ -48,14 +60,18 @@ static int load_view(struct online_ca *oc, const char *tree, struct err *e)
 	return status_view_new(&vo, &oc->view, e);
 }
 
-static int load_ca(struct online_ca *oc, const struct ca_conf *conf, const char *tree,
-    struct err *e)
+static int load_ca(struct online_ca *oc, const struct ca_conf *conf,
+    const struct signer_set *set, const char *tree, int strict, struct err *e)
 {
+	struct ca_warn w = { warn_ca, (void *)conf->name };
+	int r;
+
 	oc->conf = conf;
-	if (ca_load_conf(conf, (int64_t)time(NULL), &oc->ca, e) != 0)
+	r = ca_load_conf(conf, set, (int64_t)time(NULL), &w, &oc->ca, e);
+	if (r < 0 || (r > 0 && strict))
 		return -1;
-	if (oc->ca->warning[0] != '\0')
-		log_warn("ca %s: %s", conf->name, oc->ca->warning);
+	if (r > 0)
+		log_error("ca %s: %s; answering it from the tree only", conf->name, e->msg);
 	if (load_requestors(oc, e) != 0 || load_view(oc, tree, e) != 0)
 		return -1;
 	return 0;
@@ -64,20 +80,22 @@ static int load_ca(struct online_ca *oc, const struct ca_conf *conf, const char 
 static void describe(const struct online_ca *oc)
 {
 	const char *status = oc->view ? status_view_source(oc->view) : "none";
+	const struct ca_signer *cs = ca_signer_now(oc->ca);
 
-	if (oc->ca->signer != NULL)
-		log_info("ca %s (%s): key online (%s, signer %s); status from %s", oc->conf->name,
-		    oc->ca->dir, signer_key_desc(oc->ca->signer), oc->ca->signer_subject, status);
+	if (cs != NULL)
+		log_info("ca %s (%s): key online (%s, %s, %s); status from %s", oc->conf->name,
+		    oc->ca->dir, signer_source(cs->signer), signer_key_desc(cs->signer),
+		    cs->subject, status);
 	else
 		log_info("ca %s (%s): no key online: nonce requests get the pre-signed response, "
 		    "and what the tree cannot answer gets unauthorized", oc->conf->name,
 		    oc->ca->dir);
-	if (oc->ca->signer != NULL && oc->view == NULL)
+	if (cs != NULL && oc->view == NULL)
 		log_warn("ca %s: a key but no status (no tree, no 'index'): online answers "
 		    "are tryLater", oc->conf->name);
 }
 
-int online_new(const struct config *c, const char *tree, struct online **out,
+int online_new(const struct config *c, const char *tree, int strict, struct online **out,
     struct err *e)
 {
 	struct online *o = calloc(1, sizeof(*o));
@@ -87,9 +105,13 @@ int online_new(const struct config *c, const char *tree, struct online **out,
 		free(o);
 		return err_set(e, "out of memory");
 	}
+	if (signer_set_load(c, warn_plain, NULL, &o->set, e) != 0) {
+		online_free(o);
+		return -1;
+	}
 	for (size_t i = 0; i < c->ncas; i++, o->n++) {
 		o->cas[i].index = i;
-		if (load_ca(&o->cas[i], &c->cas[i], tree, e) != 0) {
+		if (load_ca(&o->cas[i], &c->cas[i], o->set, tree, strict, e) != 0) {
 			err_prefix(e, "ca %s", c->cas[i].name);
 			o->n++;
 			online_free(o);
@@ -119,6 +141,7 @@ void online_free(struct online *o)
 		X509_STORE_free(o->cas[i].requestors);
 	}
 	free(o->cas);
+	signer_set_free(o->set);
 	free(o);
 }
 
@@ -135,13 +158,48 @@ const struct online_ca *online_find(const struct online *o, const struct req_cer
 	return NULL;
 }
 
-void online_refresh(struct online *o)
+/* The signer valid now with the newest notBefore signs: a rollover, or
+ * the one in use expiring, is said once, when the choice changes. */
+static void rechoose(struct online_ca *oc, int64_t now)
+{
+	struct ca_warn w = { warn_ca, (void *)oc->conf->name };
+	const struct ca_signer *before = ca_signer_now(oc->ca), *after;
+	struct err e;
+
+	int r;
+
+	if (oc->ca->ncand == 0)
+		return;
+	r = ca_choose(oc->ca, now, oc->conf->validity, oc->conf->signer_expiry_warning, NULL, &e);
+	if (r == 0 || (r < 0 && before == NULL))
+		return;
+	atomic_fetch_add(&oc->signer_changes, 1);	/* cached answers are stale */
+	after = ca_signer_now(oc->ca);
+	if (after == NULL) {
+		log_error("ca %s: %s; answering it from the tree only", oc->conf->name, e.msg);
+		return;
+	}
+	/* Again, to say what was skipped and what expires soon. */
+	ca_choose(oc->ca, now, oc->conf->validity, oc->conf->signer_expiry_warning, &w, &e);
+	log_info("ca %s: now signing online with %s (%s)%s", oc->conf->name,
+	    signer_source(after->signer), after->subject, before == NULL ? "" : ", a rollover");
+}
+
+uint64_t online_epoch(const struct online_ca *oc)
+{
+	uint64_t rollovers = atomic_load(&((struct online_ca *)oc)->signer_changes);
+
+	return (oc->view ? status_view_epoch(oc->view) : 0) << 16 | (rollovers & 0xffff);
+}
+
+void online_refresh(struct online *o, int64_t now)
 {
 	struct err e;
 
 	for (size_t i = 0; o != NULL && i < o->n; i++) {
 		struct online_ca *oc = &o->cas[i];
 		int r = oc->view ? status_view_reload(oc->view, &e) : 0;
+		rechoose(oc, now);
 		if (r < 0)
 			log_error("ca %s: %s (the previous status stays in service)",
 			    oc->conf->name, e.msg);
@@ -154,7 +212,7 @@ void online_refresh(struct online *o)
 void online_worker_fini(struct online_worker *w)
 {
 	for (size_t i = 0; i < w->nctx; i++)
-		signer_ctx_free(w->ctx[i]);
+		signer_ctx_free(w->ctx[i].ctx);
 	free(w->ctx);
 	free(w->buf);
 	memset(w, 0, sizeof(*w));
@@ -163,11 +221,13 @@ void online_worker_fini(struct online_worker *w)
 /* Contexts and buffer are made on a thread's first online answer: most
  * threads of a mostly pre-signed responder never need them. */
 static struct signer_ctx *worker_ctx(struct online_worker *w, const struct online_ca *oc,
-    struct err *e)
+    const struct ca_signer *cs, struct err *e)
 {
+	struct worker_ctx *c;
+
 	if (w->nctx <= oc->index) {
 		size_t cap = w->nctx;
-		struct signer_ctx **v = array_grow(w->ctx, &cap, oc->index + 1, sizeof(*v));
+		struct worker_ctx *v = array_grow(w->ctx, &cap, oc->index + 1, sizeof(*v));
 		if (v == NULL)
 			return err_set(e, "out of memory"), NULL;
 		memset(v + w->nctx, 0, (cap - w->nctx) * sizeof(*v));
@@ -176,9 +236,17 @@ static struct signer_ctx *worker_ctx(struct online_worker *w, const struct onlin
 	}
 	if (w->buf == NULL && (w->buf = malloc(RESPONSE_MAX)) == NULL)
 		return err_set(e, "out of memory"), NULL;
-	if (w->ctx[oc->index] == NULL)
-		w->ctx[oc->index] = signer_ctx_new(oc->ca->signer, e);
-	return w->ctx[oc->index];
+	c = &w->ctx[oc->index];
+	if (c->ctx != NULL && c->signer != cs->signer) {
+		/* The CA rolled over to another signer. */
+		signer_ctx_free(c->ctx);
+		c->ctx = NULL;
+	}
+	if (c->ctx == NULL) {
+		c->ctx = signer_ctx_new(cs->signer, e);
+		c->signer = cs->signer;
+	}
+	return c->ctx;
 }
 
 /* The status of one CertID: its record, or the CA's policy for a serial
@@ -216,20 +284,22 @@ static enum online_status status_of(const struct online_ca *oc, const struct req
 }
 
 enum online_status online_sign(const struct online_ca *oc, const struct ocsp_request *req,
-    int64_t now, struct online_worker *w, struct online_answer *out)
+    int64_t now, struct online_worker *w, struct online_answer *out, struct err *e)
 {
 	struct status_rec st[REQUEST_MAX_CERTS];
 	struct single_resp s[REQUEST_MAX_CERTS];
 	struct response_opts o = { .produced_at = now };
+	const struct ca_signer *cs;
 	struct signer_ctx *ctx;
-	struct err e;
 	enum online_status r;
 
-	if (oc->view == NULL)
+	/* Read the epoch first: a reload or a rollover during the lookups
+	 * below makes the answer look older than it is, never newer. */
+	out->epoch = online_epoch(oc);
+	cs = ca_signer_now(oc->ca);
+	/* No status, or the signer went away since the caller looked. */
+	if (oc->view == NULL || cs == NULL)
 		return ONLINE_TRY_LATER;
-	/* Read the epoch first: a reload during the lookups below makes the
-	 * answer look older than it is, never newer. */
-	out->epoch = status_view_epoch(oc->view);
 	out->this_update = out->next_update = 0;
 	for (size_t i = 0; i < req->n; i++) {
 		const struct req_certid *id = &req->id[i];
@@ -252,11 +322,9 @@ enum online_status online_sign(const struct online_ca *oc, const struct ocsp_req
 	out->refresh_at = out->this_update + oc->conf->refresh;
 	if (out->refresh_at > out->next_update)
 		out->refresh_at = out->next_update;
-	if ((ctx = worker_ctx(w, oc, &e)) == NULL ||
-	    response_build(oc->ca, ctx, s, req->n, &o, w->buf, RESPONSE_MAX, &out->der,
-	    &out->len, &e) != 0) {
-		log_error("ca %s: online signing failed: %s", oc->conf->name, e.msg);
+	if ((ctx = worker_ctx(w, oc, cs, e)) == NULL ||
+	    response_build(cs, ctx, s, req->n, &o, w->buf, RESPONSE_MAX, &out->der,
+	    &out->len, e) != 0)
 		return ONLINE_ERROR;
-	}
 	return ONLINE_SIGNED;
 }

@@ -25,30 +25,42 @@
 
 struct online_ca {
 	const struct ca_conf *conf;
-	struct ca *ca;			/* ca->signer NULL: no key online */
+	struct ca *ca;			/* ca_signer_now NULL: no key online */
 	struct status_view *view;	/* NULL: no status source at all */
 	X509_STORE *requestors;		/* for sig_required */
 	size_t index;			/* position, for per-thread contexts */
+	_Atomic uint64_t signer_changes;	/* rollovers since start */
 };
+
+/* What a cached online answer was made from: the status and the signer.
+ * An answer from an older one is stale. Read before either is used. */
+uint64_t online_epoch(const struct online_ca *oc);
 
 struct online;
 
-/* Loads every [ca] of the configuration: certificates, keys (checked as
- * the publisher checks them) and status. tree may be NULL. */
-int online_new(const struct config *c, const char *tree, struct online **out,
+/* Loads every [ca] of the configuration: certificates, signers (checked
+ * as the publisher checks them) and status. tree may be NULL. A CA whose
+ * signers are all unusable (an expired certificate, a token gone, a wrong
+ * PIN) is an error when strict (--check), else logged: its answers then
+ * come from the tree only. */
+int online_new(const struct config *c, const char *tree, int strict, struct online **out,
     struct err *e);
 void online_free(struct online *o);
 
 /* The configured CA a CertID names (both hashes, any hash algorithm). */
 const struct online_ca *online_find(const struct online *o, const struct req_certid *id);
 
-/* Picks up replaced status files; called every reload interval. */
-void online_refresh(struct online *o);
+/* Picks up replaced status files and chooses each CA's signer again at
+ * time now (a rollover needs no restart); called every reload interval. */
+void online_refresh(struct online *o, int64_t now);
 
-/* Per-thread signing state: contexts per CA, created on first use, and
- * the buffer answers are built in. */
+/* Per-thread signing state: a context per CA for the signer it was made
+ * for, created on first use, and the buffer answers are built in. */
 struct online_worker {
-	struct signer_ctx **ctx;
+	struct worker_ctx {
+		struct signer_ctx *ctx;
+		const struct signer *signer;
+	} *ctx;
 	size_t nctx;
 	uint8_t *buf;
 };
@@ -59,7 +71,7 @@ enum online_status {
 	ONLINE_SIGNED,
 	ONLINE_UNAUTHORIZED,	/* a never-issued serial under the unauthorized policy */
 	ONLINE_TRY_LATER,	/* no status loaded yet */
-	ONLINE_ERROR,		/* signing failed (logged) */
+	ONLINE_ERROR,		/* signing failed (a token gone...): e says why */
 };
 
 struct online_answer {
@@ -74,6 +86,6 @@ struct online_answer {
 /* Signs the answer to req, whose CertIDs all name oc (which has a key).
  * A nonce in req is echoed. */
 enum online_status online_sign(const struct online_ca *oc, const struct ocsp_request *req,
-    int64_t now, struct online_worker *w, struct online_answer *out);
+    int64_t now, struct online_worker *w, struct online_answer *out, struct err *e);
 
 #endif

@@ -19,6 +19,7 @@
 #include "ocsp/sink.h"
 #include "ocsp/source_index.h"
 #include "ocsp/status.h"
+#include "ocsp/timefmt.h"
 #include "ocsp/tree.h"
 
 #include "publisher.h"
@@ -38,8 +39,15 @@ static const struct cli_flag flags[] = {
 	CLI_CA("index", "FILE", "index", "openssl ca index file (one CA on the command line)"),
 	CLI_CA("issuer", "FILE", "issuer", "PEM certificate of the issuing CA"),
 	CLI_CA("signer", "FILE", "signer",
-	    "PEM signer certificate (the CA or a delegated responder)"),
-	CLI_CA("key", "FILE", "key", "PEM private key of the signer"),
+	    "PEM signer certificate (the CA or a delegated responder);\n"
+	    "repeat --signer/--key pairs for several (rollover)"),
+	CLI_CA("key", "FILE|URI", "key",
+	    "its private key: a PEM file, or a pkcs11: URI (RFC 7512)"),
+	CLI_CA("key-passphrase-file", "FILE", "key_passphrase_file",
+	    "passphrase of an encrypted PEM key"),
+	CLI_CA("pin-file", "FILE", "pin_file", "user PIN of a PKCS#11 key"),
+	CLI_KEY("pkcs11-module", 0, "PATH", "", "pkcs11_module",
+	    "PKCS#11 module (default: p11-kit's proxy)"),
 	CLI_CA("validity", "DAYS", "validity",
 	    "nextUpdate - thisUpdate (default 4, at most 10; or 12h, 90m)"),
 	CLI_CA("refresh", "DUR", "refresh",
@@ -168,9 +176,22 @@ static int build_config(struct config *c, const struct cli *cli)
 	return r;
 }
 
-int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, int64_t now,
-    struct err *e)
+/* Warnings about a CA's signers, with the CA's name. */
+static void warn_ca(void *arg, const char *msg)
 {
+	log_warn("ca %s: %s", (const char *)arg, msg);
+}
+
+static void warn_plain(void *arg, const char *msg)
+{
+	log_warn("%s", msg);
+}
+
+int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const struct signer_set *set,
+    int64_t now, struct err *e)
+{
+	struct ca_warn w = { warn_ca, (void *)conf->name };
+
 	p->conf = conf;
 	p->handle = -1;
 	for (int alg = 0; alg < HASH_COUNT; alg++)
@@ -180,7 +201,7 @@ int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, int64_t now,
 	atomic_init(&p->signed_ok, 0);
 	atomic_init(&p->signatures, 0);
 	atomic_init(&p->errors, 0);
-	if (ca_load_conf(conf, now, &p->ca, e) != 0 ||
+	if (ca_load_conf(conf, set, now, &w, &p->ca, e) != 0 ||
 	    source_index_read(conf->index, &p->recs, e) != 0) {
 		p->bad_input = 1;
 		return -1;
@@ -198,19 +219,17 @@ void pub_ca_fini(struct pub_ca *p)
 }
 
 /* Loads every CA; a bad one is reported and skipped, the others go on. */
-static size_t load_cas(struct pub_ca *cas, const struct config *c, int64_t now)
+static size_t load_cas(struct pub_ca *cas, const struct config *c,
+    const struct signer_set *set, int64_t now)
 {
 	size_t bad = 0;
 	struct err e;
 
 	for (size_t i = 0; i < c->ncas; i++) {
-		if (pub_ca_load(&cas[i], &c->cas[i], now, &e) != 0) {
+		if (pub_ca_load(&cas[i], &c->cas[i], set, now, &e) != 0) {
 			log_error("ca %s: %s", c->cas[i].name, e.msg);
 			bad++;
-			continue;
 		}
-		if (cas[i].ca->warning[0] != '\0')
-			log_warn("ca %s: %s", c->cas[i].name, cas[i].ca->warning);
 	}
 	return bad;
 }
@@ -228,10 +247,19 @@ static int check_distinct(const struct pub_ca *cas, size_t n)
 	return 0;
 }
 
-static unsigned thread_count(const struct config *c)
+/* One per core; where a key is on a token, the token's session pool is
+ * the limit and more threads than it serves only wait (measured with
+ * SoftHSM2 and test/bench/p11sign). */
+static unsigned thread_count(const struct config *c, const struct pub_ca *cas)
 {
 	long n = c->pub_threads > 0 ? (long)c->pub_threads : sysconf(_SC_NPROCESSORS_ONLN);
 
+	if (c->pub_threads == 0)
+		for (size_t i = 0; i < c->ncas; i++) {
+			const struct ca_signer *cs = cas[i].ca ? ca_signer_now(cas[i].ca) : NULL;
+			if (cs != NULL && signer_on_token(cs->signer) && n > TOKEN_THREADS_MAX)
+				n = TOKEN_THREADS_MAX;
+		}
 	return n > 0 ? (unsigned)n : 1;
 }
 
@@ -252,6 +280,7 @@ struct run {
 	uint64_t generation;
 	int failed;
 	double sign_secs;	/* time spent in the signing pool */
+	unsigned threads;	/* signing threads */
 };
 
 static void plan_all(struct run *r)
@@ -308,6 +337,22 @@ static void commit_all(struct run *r)
 	}
 }
 
+static void report_ca(const struct pub_ca *p)
+{
+	const struct ca_signer *cs = ca_signer_now(p->ca);
+	char when[TIMEFMT_ISO_LEN + 1] = "?";
+
+	timefmt_iso(when, sizeof(when), cs->not_after);
+	printf("ca %s: %zu signed, %zu unchanged, %zu removed%s%s (%s, signer %s, %s, until %s)\n",
+	    p->conf->name, (size_t)atomic_load(&p->signed_ok), p->unchanged, p->nremoved,
+	    p->resign_all && p->nsign ? ", all re-signed" : "",
+	    p->signer_changed ? ", new signer: re-signing spread" : "", p->ca->dir,
+	    signer_source(cs->signer), signer_key_desc(cs->signer), when);
+	if (p->rate_wait > 0.005)
+		printf("ca %s: max_sign_rate = %lld made signing threads wait %.2f s in all\n",
+		    p->conf->name, (long long)cs->max_sign_rate, p->rate_wait);
+}
+
 static void report(const struct run *r, double secs)
 {
 	size_t ok = 0, sigs = 0, unchanged = 0, removed = 0, errors = 0, bad = 0;
@@ -324,16 +369,14 @@ static void report(const struct run *r, double secs)
 		removed += p->nremoved;
 		errors += atomic_load(&p->errors);
 		if (!r->o->quiet)
-			printf("ca %s: %zu signed, %zu unchanged, %zu removed%s (%s, %s)\n",
-			    p->conf->name, (size_t)atomic_load(&p->signed_ok), p->unchanged,
-			    p->nremoved, p->resign_all && p->nsign ? ", all re-signed" : "",
-			    p->ca->dir, signer_key_desc(p->ca->signer));
+			report_ca(p);
 	}
 	if (!r->o->quiet)
 		printf("%s%zu signed, %zu unchanged, %zu removed, %zu errors, %zu CAs skipped "
-		    "in %.2f s (%.0f signatures/s while signing)\n",
+		    "in %.2f s (%.0f signatures/s while signing, %u threads)\n",
 		    r->o->dry_run ? "dry run, nothing written: " : "", ok, unchanged, removed,
-		    errors, bad, secs, r->sign_secs > 0 ? (double)sigs / r->sign_secs : 0.0);
+		    errors, bad, secs, r->sign_secs > 0 ? (double)sigs / r->sign_secs : 0.0,
+		    r->threads);
 }
 
 static int open_sink(struct run *r)
@@ -358,7 +401,8 @@ static uint64_t next_generation(const char *tree)
 
 static int publish(struct config *c, const struct options *o)
 {
-	struct run r = { c, o, NULL, NULL, (int64_t)time(NULL), 0, 0, 0 };
+	struct run r = { c, o, NULL, NULL, (int64_t)time(NULL), 0, 0, 0, 0 };
+	struct signer_set *set = NULL;
 	struct timespec t0, t1;
 	size_t bad;
 	struct err e;
@@ -368,7 +412,12 @@ static int publish(struct config *c, const struct options *o)
 	r.cas = calloc(c->ncas + 1, sizeof(*r.cas));
 	if (r.cas == NULL)
 		return EXIT_FAILED;
-	bad = load_cas(r.cas, c, r.now);
+	if (signer_set_load(c, warn_plain, NULL, &set, &e) != 0) {
+		log_error("%s", e.msg);
+		free(r.cas);
+		return EXIT_FAILED;
+	}
+	bad = load_cas(r.cas, c, set, r.now);
 	if (check_distinct(r.cas, c->ncas) != 0) {
 		status = EXIT_USAGE;
 		goto out;
@@ -388,7 +437,8 @@ static int publish(struct config *c, const struct options *o)
 	r.generation = next_generation(c->tree);
 	plan_all(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (pool_run(r.cas, c->ncas, r.sink, thread_count(c), o->progress && !o->quiet, &e) != 0) {
+	r.threads = thread_count(c, r.cas);
+	if (pool_run(r.cas, c->ncas, r.sink, r.threads, o->progress && !o->quiet, &e) != 0) {
 		log_error("%s", e.msg);
 		r.failed = 1;
 	}
@@ -402,6 +452,7 @@ out:
 	for (size_t i = 0; i < c->ncas; i++)
 		pub_ca_fini(&r.cas[i]);
 	free(r.cas);
+	signer_set_free(set);
 	return status;
 }
 

@@ -20,42 +20,80 @@
 
 #include "publisher.h"
 
-/* Spreads refreshes: a response is due up to a quarter of the refresh
- * interval early, by a fixed amount per serial, so that a tree published
- * all at once does not come due all at once ever after. */
-static int64_t jitter(const struct serial *s, int64_t refresh)
+/* A fixed point of window for serial s: spreads refreshes (a response is
+ * due up to a quarter of the refresh interval early, so that a tree
+ * published all at once does not come due all at once ever after) and
+ * the re-signing that follows a new signer. */
+static int64_t spread_point(const struct serial *s, int64_t window)
 {
 	uint32_t h = bytehash_fnv1a32(s->b, s->len);
 
-	return (int64_t)(h % 1024) * (refresh / 4) / 1024;
+	return (int64_t)(h % 1024) * window / 1024;
 }
 
-static int is_due(const struct ca_conf *conf, const struct status_rec *old, int64_t now)
+static int is_due(const struct pub_ca *p, const struct status_rec *old, int64_t now)
 {
+	int64_t refresh = p->conf->refresh;
+
 	if (old->this_update == 0 || now >= old->next_update)
 		return 1;
-	return now >= old->this_update + conf->refresh - jitter(&old->serial, conf->refresh);
+	/* Signed by the signer before this one: due at its point of the spread. */
+	if (old->this_update <= p->previous_signer_until &&
+	    now >= p->signer_since + spread_point(&old->serial, p->spread))
+		return 1;
+	return now >= old->this_update + refresh - spread_point(&old->serial, refresh / 4);
 }
 
-/* The signer, validity or backdating changed since the last run: every
- * response must be re-signed so that the tree says one thing. */
-static int params_changed(struct pub_ca *p, const char *tree, int *changed,
+/* After a change of signer, what the old one signed is re-signed spread
+ * over a quarter of the refresh interval, as refreshes are, but over no
+ * more than half the time the old signer has left: its responses stop
+ * verifying when it expires. Not knowing when that is, or past it, all at
+ * once. */
+static int64_t signer_spread(const struct pub_ca *p)
+{
+	int64_t left = p->previous_signer_expires - p->signer_since;
+
+	if (p->previous_signer_expires == 0 || left <= 0)
+		return 0;
+	return p->conf->refresh / 4 < left / 2 ? p->conf->refresh / 4 : left / 2;
+}
+
+/* Validity, backdating or a newly pre-signed hash changed since the last
+ * run: every response must be re-signed so that the tree says one thing.
+ * A new signer: see signer_spread. */
+static int params_changed(struct pub_ca *p, const char *tree, int64_t now, int *changed,
     struct err *e)
 {
+	const struct ca_signer *cs = ca_signer_now(p->ca);
 	char path[TREE_PATH_MAX];
 	struct issuer_meta m;
 
 	*changed = 1;
+	p->signer_since = now;
 	if (tree_path(path, sizeof(path), tree, p->ca->dir, HASH_SHA1, TREE_ISSUER_META) < 0)
 		return err_set(e, "tree path too long");
 	if (issuer_meta_read(path, &m, e) != 0)
 		return 0;	/* no or unreadable metadata: re-sign everything */
 	/* A hash newly pre-signed needs every response; a dropped one only
 	 * needs its files removed. */
-	*changed = strcmp(m.signer_fpr, p->ca->signer_fpr) != 0 ||
-	    m.validity != p->conf->validity || m.backdate != p->conf->backdate ||
+	*changed = m.validity != p->conf->validity || m.backdate != p->conf->backdate ||
 	    (~m.presigned & (unsigned)p->conf->hashes) != 0;
 	p->dropped = m.presigned & ~(unsigned)p->conf->hashes;
+	if (strcmp(m.signer_fpr, cs->fpr) != 0) {
+		/* Everything in the tree is the previous signers': signed by the
+		 * last run at the latest. Of two rollovers in a row, the sooner
+		 * expiry bounds the spread. */
+		p->signer_changed = 1;
+		p->previous_signer_until = m.published;
+		p->previous_signer_expires = m.signer_expires;
+		if (m.previous_signer_expires > now && m.previous_signer_expires < m.signer_expires)
+			p->previous_signer_expires = m.previous_signer_expires;
+	} else {
+		p->signer_since = m.signer_since;
+		p->previous_signer_until = m.previous_signer_until;
+		p->previous_signer_expires = m.previous_signer_expires;
+	}
+	p->spread = signer_spread(p);
 	return 0;
 }
 
@@ -73,7 +111,7 @@ static int push_removed(struct pub_ca *p, const struct serial *s, size_t *cap)
 static void plan_record(struct pub_ca *p, struct status_rec *r,
     const struct status_rec *old, int64_t now)
 {
-	if (old == NULL || p->resign_all || status_differs(r, old) || is_due(p->conf, old, now)) {
+	if (old == NULL || p->resign_all || status_differs(r, old) || is_due(p, old, now)) {
 		p->sign[p->nsign++] = (size_t)(r - p->recs.v);
 		return;
 	}
@@ -128,7 +166,8 @@ int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
 		si = NULL;
 	}
 	/* Without a previous index every record is new anyway. */
-	if (si != NULL && params_changed(p, tree, &p->resign_all, e) != 0) {
+	p->signer_since = now;
+	if (si != NULL && params_changed(p, tree, now, &p->resign_all, e) != 0) {
 		status_index_close(si);
 		return -1;
 	}

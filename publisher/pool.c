@@ -31,6 +31,7 @@ struct job {
 struct pool {
 	struct pub_ca *cas;
 	size_t ncas;
+	struct ratecap *caps;		/* one per CA slot; shared signers share one */
 	struct sink *sink;
 	struct job *jobs;
 	size_t njobs;
@@ -56,6 +57,17 @@ static void record_error(struct pub_ca *p, const char *msg)
 
 /* Signs r once per pre-signed CertID hash; SHA-1 goes into the issuer
  * directory itself, the others into their own subdirectory. */
+/* Just after a change of signer, a new response's thisUpdate is later than
+ * any the previous signer gave, which is how later runs tell the two apart
+ * (plan.c): backdating is shortened for at most one backdate interval. */
+static void after_previous_signer(const struct pub_ca *p, int64_t now, int64_t *tu)
+{
+	int64_t floor = p->previous_signer_until + 1;
+
+	if (p->previous_signer_until != 0 && *tu < floor && floor <= now)
+		*tu = floor;
+}
+
 static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
     struct status_rec *r, struct err *e)
 {
@@ -67,6 +79,7 @@ static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
 	int64_t now = (int64_t)time(NULL), tu, nu;
 
 	response_times(p->conf->validity, p->conf->backdate, r, now, &tu, &nu);
+	after_previous_signer(p, now, &tu);
 	serial_name(&r->serial, name);
 	s.serial = &r->serial;
 	s.st = r;
@@ -79,7 +92,9 @@ static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
 		s.alg = alg;
 		s.name_hash = p->ca->hash[alg].name;
 		s.key_hash = p->ca->hash[alg].key;
-		if (response_build(p->ca, ctx, &s, 1, &o, w->buf, RESPONSE_MAX, &der, &len, e) != 0)
+		atomic_fetch_add_explicit(&p->waited_ns, ratecap_take(p->cap), memory_order_relaxed);
+		if (response_build(ca_signer_now(p->ca), ctx, &s, 1, &o, w->buf, RESPONSE_MAX, &der,
+		    &len, e) != 0)
 			return -1;
 		atomic_fetch_add(&p->signatures, 1);
 		if (w->pool->sink->ops->put(w->pool->sink, p->alg_handle[alg], name, der, len,
@@ -94,7 +109,7 @@ static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
 static int ensure_ctx(struct worker *w, size_t ca, struct err *e)
 {
 	if (w->ctx[ca] == NULL)
-		w->ctx[ca] = signer_ctx_new(w->pool->cas[ca].ca->signer, e);
+		w->ctx[ca] = signer_ctx_new(ca_signer_now(w->pool->cas[ca].ca)->signer, e);
 	return w->ctx[ca] ? 0 : -1;
 }
 
@@ -168,18 +183,47 @@ static void wait_with_progress(struct pool *pool, int show)
 	progress_done(bar);
 }
 
+/* One cap per signer with a max_sign_rate, however many CAs it signs for. */
+static int caps_make(struct pool *pool, struct err *e)
+{
+	pool->caps = calloc(pool->ncas + 1, sizeof(*pool->caps));
+	if (pool->caps == NULL)
+		return err_set(e, "out of memory");
+	for (size_t c = 0; c < pool->ncas; c++) {
+		struct pub_ca *p = &pool->cas[c];
+		const struct ca_signer *cs = p->bad_input ? NULL : ca_signer_now(p->ca);
+		p->cap = NULL;
+		atomic_init(&p->waited_ns, 0);
+		if (cs == NULL || cs->max_sign_rate == 0)
+			continue;
+		for (size_t d = 0; d < c && p->cap == NULL; d++) {
+			const struct pub_ca *q = &pool->cas[d];
+			if (q->cap != NULL && ca_signer_now(q->ca)->signer == cs->signer)
+				p->cap = q->cap;
+		}
+		if (p->cap == NULL) {
+			p->cap = &pool->caps[c];
+			ratecap_init(p->cap, cs->max_sign_rate);
+		}
+	}
+	return 0;
+}
+
 int pool_run(struct pub_ca *cas, size_t ncas, struct sink *sink,
     unsigned nthreads, int show_progress, struct err *e)
 {
 	struct pool pool = { .cas = cas, .ncas = ncas, .sink = sink };
-	struct worker *w;
+	struct worker *w = NULL;
 	unsigned started = 0;
 	int ret = -1;
 
 	atomic_init(&pool.next, 0);
 	atomic_init(&pool.done, 0);
-	if (make_jobs(&pool, e) != 0)
+	if (make_jobs(&pool, e) != 0 || caps_make(&pool, e) != 0) {
+		free(pool.jobs);
+		free(pool.caps);
 		return -1;
+	}
 	if (nthreads < 1)
 		nthreads = 1;
 	if (pool.njobs < nthreads)
@@ -213,5 +257,10 @@ out:
 		worker_fini(&w[i], ncas);
 	free(w);
 	free(pool.jobs);
+	for (size_t c = 0; c < ncas; c++) {
+		cas[c].rate_wait = (double)atomic_load(&cas[c].waited_ns) / 1e9;
+		cas[c].cap = NULL;
+	}
+	free(pool.caps);
 	return ret;
 }

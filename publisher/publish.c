@@ -13,6 +13,7 @@
 #include "ocsp/err.h"
 #include "ocsp/fsutil.h"
 #include "ocsp/serial.h"
+#include "ocsp/signer.h"
 #include "ocsp/sink.h"
 #include "ocsp/status.h"
 #include "ocsp/status_index.h"
@@ -61,8 +62,16 @@ static void fill_meta(const struct pub_ca *p, uint64_t generation, int64_t now,
 		m->have_hash |= 1u << alg;
 	}
 	m->presigned = (unsigned)p->conf->hashes;
-	snprintf(m->signer_fpr, sizeof(m->signer_fpr), "%s", p->ca->signer_fpr);
-	snprintf(m->signer_subject, sizeof(m->signer_subject), "%s", p->ca->signer_subject);
+	const struct ca_signer *cs = ca_signer_now(p->ca);
+	const struct signer_conf *sc = signer_conf_of(cs->signer);
+
+	snprintf(m->signer_fpr, sizeof(m->signer_fpr), "%s", cs->fpr);
+	snprintf(m->signer_subject, sizeof(m->signer_subject), "%s", cs->subject);
+	snprintf(m->signer_name, sizeof(m->signer_name), "%s", sc ? sc->name : "");
+	m->signer_expires = cs->not_after;
+	m->signer_since = p->signer_since;
+	m->previous_signer_until = p->previous_signer_until;
+	m->previous_signer_expires = p->previous_signer_expires;
 	m->validity = p->conf->validity;
 	m->refresh = p->conf->refresh;
 	m->backdate = p->conf->backdate;

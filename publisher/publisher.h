@@ -24,6 +24,16 @@ enum pub_exit {
 	EXIT_BUSY = 4,		/* another run holds the tree lock */
 };
 
+/* max_sign_rate of one signer, shared by every thread and CA using it. */
+struct ratecap {
+	int64_t interval_ns;		/* 0: no cap */
+	_Atomic int64_t next_ns;	/* when the next signature may start */
+};
+
+void ratecap_init(struct ratecap *r, int64_t per_second);
+/* Waits for the next slot; returns the nanoseconds waited (r NULL: 0). */
+int64_t ratecap_take(struct ratecap *r);
+
 struct pub_ca {
 	const struct ca_conf *conf;
 	struct ca *ca;
@@ -33,7 +43,17 @@ struct pub_ca {
 	struct serial *removed;		/* serials gone from the source */
 	size_t nremoved;
 	size_t unchanged;
-	int resign_all;			/* signer, validity or hashes changed */
+	int resign_all;			/* validity, backdating or hashes changed */
+	/* The signer changed (this run or an earlier one) at signer_since:
+	 * responses with a thisUpdate up to previous_signer_until (the last
+	 * run before) are the previous signer's and are re-signed, each at its
+	 * own point in the spread that follows; new ones get a later one. */
+	int signer_changed;
+	int64_t signer_since, spread;
+	int64_t previous_signer_until, previous_signer_expires;
+	double rate_wait;		/* seconds max_sign_rate held signing back */
+	struct ratecap *cap;		/* its signer's, during pool_run; NULL: none */
+	atomic_llong waited_ns;
 	unsigned dropped;		/* CertID hashes no longer pre-signed */
 	int handle;			/* sink handle of the issuer directory */
 	int alg_handle[HASH_COUNT];	/* per pre-signed hash: its directory */
@@ -45,9 +65,17 @@ struct pub_ca {
 	char first_error[ERR_MSG_MAX];
 };
 
-/* Loads certificates, key and index of one CA; on error sets bad_input. */
-int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, int64_t now,
-    struct err *e);
+/* Most signing threads by default (threads = 0) when a key is on a
+ * PKCS#11 token: libp11's pool holds 16 sessions per slot, and a 17th
+ * thread only waits for one. Below that, one per core as for PEM keys:
+ * test/bench/p11sign on SoftHSM2 (2 cores) gives 1.6x (EC) and 1.9x (RSA)
+ * the one-thread rate with 2 threads, and no more with 4 or 8. */
+#define TOKEN_THREADS_MAX 16
+
+/* Loads certificates, signers (from set) and index of one CA; on error
+ * sets bad_input. */
+int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const struct signer_set *set,
+    int64_t now, struct err *e);
 void pub_ca_fini(struct pub_ca *p);
 
 /* Decides what to sign and remove against the tree's status index.

@@ -13,8 +13,11 @@
 #include "ocsp/duration.h"
 #include "ini_setup.h"
 
-enum section_kind { SEC_TOP, SEC_PUBLISHER, SEC_LOOKUPD, SEC_CA };
-enum key_type { KEY_STRING, KEY_INT, KEY_DURATION, KEY_CHOICE, KEY_HASHES };
+enum section_kind { SEC_TOP, SEC_PUBLISHER, SEC_LOOKUPD, SEC_CA, SEC_SIGNER };
+/* KEY_OWN_CERT and KEY_OWN_KEY are a [ca]'s signer and key: they pair up
+ * into the CA's own signers. */
+enum key_type { KEY_STRING, KEY_INT, KEY_DURATION, KEY_CHOICE, KEY_HASHES,
+	KEY_OWN_CERT, KEY_OWN_KEY };
 
 struct key_def {
 	enum section_kind section;
@@ -23,21 +26,27 @@ struct key_def {
 	int64_t min, max;
 	char unit;		/* default unit of a bare duration */
 	const char *def;	/* default, parsed like a value; NULL: none */
-	size_t offset;		/* in struct config, or struct ca_conf for SEC_CA */
+	size_t offset;		/* in struct config, ca_conf (SEC_CA) or signer_conf */
 	const char *help;
 	const char *const *choices;	/* KEY_CHOICE: the value stored is the index */
 };
 
 static const char *const yes_no[] = { "no", "yes", NULL };
 static const char *const unknown_answers[] = { "unknown", "revoked", "unauthorized", NULL };
+static const char *const paddings[] = { "pkcs1", "pss", NULL };
+static const char *const responder_ids[] = { "key", "name", NULL };
 
 #define TOP(f) offsetof(struct config, f)
 #define CA(f) offsetof(struct ca_conf, f)
+#define SIG(f) offsetof(struct signer_conf, f)
 #define DAY 86400
 
 static const struct key_def keys[] = {
 	{ SEC_TOP, "tree", KEY_STRING, 0, 0, 0, NULL, TOP(tree),
 	  "directory of the response tree", NULL },
+	{ SEC_TOP, "pkcs11_module", KEY_STRING, 0, 0, 0, NULL, TOP(pkcs11_module),
+	  "PKCS#11 module for pkcs11: keys that name none (default: p11-kit's proxy)",
+	  NULL },
 
 	{ SEC_PUBLISHER, "threads", KEY_INT, 0, 1024, 0, "0", TOP(pub_threads),
 	  "signing threads; 0 uses every core", NULL },
@@ -84,10 +93,17 @@ static const struct key_def keys[] = {
 
 	{ SEC_CA, "issuer", KEY_STRING, 0, 0, 0, NULL, CA(issuer),
 	  "PEM certificate of the issuing CA", NULL },
-	{ SEC_CA, "signer", KEY_STRING, 0, 0, 0, NULL, CA(signer),
-	  "PEM certificate that signs responses (the CA or a delegated responder)", NULL },
-	{ SEC_CA, "key", KEY_STRING, 0, 0, 0, NULL, CA(key),
-	  "PEM private key of the signer (unencrypted)", NULL },
+	{ SEC_CA, "signer", KEY_OWN_CERT, 0, 0, 0, NULL, 0,
+	  "PEM certificate that signs responses (the CA or a delegated responder); "
+	  "with key, one of the CA's own signers (repeat the pair for more)", NULL },
+	{ SEC_CA, "key", KEY_OWN_KEY, 0, 0, 0, NULL, 0,
+	  "its private key: a PEM file (plain or encrypted) or a pkcs11: URI", NULL },
+	{ SEC_CA, "signers", KEY_STRING, 0, 0, 0, NULL, CA(signers),
+	  "[signer NAME] sections that may sign for this CA (comma-separated); the "
+	  "valid one with the newest notBefore signs", NULL },
+	{ SEC_CA, "signer_expiry_warning", KEY_DURATION, 0, 365 * DAY, 'd', "14d",
+	  CA(signer_expiry_warning), "warn at every run while the chosen signer "
+	  "expires within this", NULL },
 	{ SEC_CA, "index", KEY_STRING, 0, 0, 0, NULL, CA(index),
 	  "openssl ca index file with the certificates' status", NULL },
 	{ SEC_CA, "validity", KEY_DURATION, 3600, 10 * DAY, 'd', "4d", CA(validity),
@@ -105,6 +121,34 @@ static const struct key_def keys[] = {
 	  "answer sigRequired to requests not signed by a trusted requestor", yes_no },
 	{ SEC_CA, "requestors", KEY_STRING, 0, 0, 0, NULL, CA(requestors),
 	  "PEM certificates (or their CAs) allowed to sign requests", NULL },
+
+	/* A [signer]'s keys; all but certificate and key may also be given in a
+	 * [ca], for its own signers. */
+	{ SEC_SIGNER, "certificate", KEY_STRING, 0, 0, 0, NULL, SIG(certificate),
+	  "PEM signer certificate (the CA or a delegated responder)", NULL },
+	{ SEC_SIGNER, "key", KEY_STRING, 0, 0, 0, NULL, SIG(key),
+	  "its private key: a PEM file, or a pkcs11: URI such as "
+	  "pkcs11:token=ocsp;object=signer1;type=private", NULL },
+	{ SEC_SIGNER, "key_passphrase_file", KEY_STRING, 0, 0, 0, NULL,
+	  SIG(key_passphrase_file), "file holding the passphrase of an encrypted PEM key",
+	  NULL },
+	{ SEC_SIGNER, "key_passphrase_env", KEY_STRING, 0, 0, 0, NULL,
+	  SIG(key_passphrase_env), "environment variable holding that passphrase", NULL },
+	{ SEC_SIGNER, "allow_readable_key", KEY_CHOICE, 0, 0, 0, "no",
+	  SIG(allow_readable_key), "accept a key file that group or others may read",
+	  yes_no },
+	{ SEC_SIGNER, "pin_file", KEY_STRING, 0, 0, 0, NULL, SIG(pin_file),
+	  "file holding the PKCS#11 user PIN (else the URI's pin-source)", NULL },
+	{ SEC_SIGNER, "pkcs11_module", KEY_STRING, 0, 0, 0, NULL, SIG(pkcs11_module),
+	  "PKCS#11 module of this key (default: the top-level pkcs11_module)", NULL },
+	{ SEC_SIGNER, "rsa_padding", KEY_CHOICE, 0, 0, 0, "pkcs1", SIG(rsa_padding),
+	  "RSA signatures: pkcs1 (sha256WithRSAEncryption) or pss (RSASSA-PSS, SHA-256)",
+	  paddings },
+	{ SEC_SIGNER, "responder_id", KEY_CHOICE, 0, 0, 0, "key", SIG(responder_id),
+	  "ResponderID: key (the SHA-1 of the signer's key) or name (its subject)",
+	  responder_ids },
+	{ SEC_SIGNER, "max_sign_rate", KEY_INT, 0, 1000000, 0, "0", SIG(max_sign_rate),
+	  "most signatures a second the publisher asks of this key; 0: no cap", NULL },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -115,6 +159,7 @@ static const char *section_label(enum section_kind k)
 	case SEC_TOP: return "";
 	case SEC_PUBLISHER: return "publisher";
 	case SEC_LOOKUPD: return "lookupd";
+	case SEC_SIGNER: return "signer NAME";
 	default: return "ca NAME";
 	}
 }
@@ -151,6 +196,10 @@ static int set_hashes(const struct key_def *k, void *base, const char *value,
 	*(int64_t *)((char *)base + k->offset) = mask | 1u << HASH_SHA1;
 	return 0;
 }
+
+static int apply_defaults(enum section_kind sec, void *base, struct err *e);
+static int set_own(const struct key_def *k, void *base, const char *value,
+    struct err *e);
 
 static int set_value(const struct key_def *k, void *base, const char *value,
     struct err *e)
@@ -195,6 +244,9 @@ static int set_value(const struct key_def *k, void *base, const char *value,
 		return set_choice(k, base, value, e);
 	case KEY_HASHES:
 		return set_hashes(k, base, value, e);
+	case KEY_OWN_CERT:
+	case KEY_OWN_KEY:
+		return set_own(k, base, value, e);
 	}
 	return err_set(e, "internal: bad key type");
 }
@@ -208,6 +260,47 @@ static int apply_defaults(enum section_kind sec, void *base, struct err *e)
 	return 0;
 }
 
+static int set_string(char **slot, const char *value, struct err *e)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return err_set(e, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* The CA's own signer that a "signer" (cert) or "key" fills: the last one
+ * while it lacks that part, else a new one. */
+static int set_own(const struct key_def *k, void *base, const char *value,
+    struct err *e)
+{
+	struct ca_conf *ca = base;
+	int cert = k->type == KEY_OWN_CERT;
+	struct signer_conf *v;
+
+	if (ca->nown > 0) {
+		v = &ca->own[ca->nown - 1];
+		if ((cert ? v->certificate : v->key) == NULL)
+			return set_string(cert ? &v->certificate : &v->key, value, e);
+	}
+	if (ca->nown == CONFIG_CA_SIGNERS_MAX)
+		return err_set(e, "%s: more than %d signers for one CA", k->name,
+		    CONFIG_CA_SIGNERS_MAX);
+	v = array_grow(ca->own, &ca->own_cap, ca->nown + 1, sizeof(*v));
+	if (v == NULL)
+		return err_set(e, "out of memory");
+	ca->own = v;
+	v = &ca->own[ca->nown];
+	memset(v, 0, sizeof(*v));
+	v->line = ca->line;
+	if (apply_defaults(SEC_SIGNER, v, e) != 0)
+		return -1;
+	ca->nown++;
+	return set_string(cert ? &v->certificate : &v->key, value, e);
+}
+
 int config_init(struct config *c, struct err *e)
 {
 	memset(c, 0, sizeof(*c));
@@ -216,30 +309,45 @@ int config_init(struct config *c, struct err *e)
 	return 0;
 }
 
+static void signer_conf_fini(struct signer_conf *sc)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].section == SEC_SIGNER && keys[i].type == KEY_STRING)
+			free(*(char **)((char *)sc + keys[i].offset));
+}
+
 static void ca_conf_fini(struct ca_conf *ca)
 {
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].section == SEC_CA && keys[i].type == KEY_STRING)
 			free(*(char **)((char *)ca + keys[i].offset));
+	for (size_t i = 0; i < ca->nown; i++)
+		signer_conf_fini(&ca->own[i]);
+	free(ca->own);
+	signer_conf_fini(&ca->own_settings);
 }
 
 void config_fini(struct config *c)
 {
 	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].section != SEC_CA && keys[i].type == KEY_STRING)
+		if ((keys[i].section == SEC_TOP || keys[i].section == SEC_PUBLISHER ||
+		    keys[i].section == SEC_LOOKUPD) && keys[i].type == KEY_STRING)
 			free(*(char **)((char *)c + keys[i].offset));
 	for (size_t i = 0; i < c->ncas; i++)
 		ca_conf_fini(&c->cas[i]);
 	free(c->cas);
+	for (size_t i = 0; i < c->nsigners; i++)
+		signer_conf_fini(&c->signers[i]);
+	free(c->signers);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 }
 
-static int valid_ca_name(const char *name)
+static int valid_name(const char *name, size_t max)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > CONFIG_CA_NAME_MAX)
+	if (n == 0 || n > max)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
@@ -257,7 +365,7 @@ static struct ca_conf *find_or_add_ca(struct config *c, const char *name,
 	for (size_t i = 0; i < c->ncas; i++)
 		if (strcmp(c->cas[i].name, name) == 0)
 			return &c->cas[i];
-	if (!valid_ca_name(name)) {
+	if (!valid_name(name, CONFIG_CA_NAME_MAX)) {
 		err_set(e, "CA name '%s' must be 1 to %d letters, digits, '-', '_' or '.'",
 		    name, CONFIG_CA_NAME_MAX);
 		return NULL;
@@ -276,14 +384,47 @@ static struct ca_conf *find_or_add_ca(struct config *c, const char *name,
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	v->line = line;
-	if (apply_defaults(SEC_CA, v, e) != 0)
+	if (apply_defaults(SEC_CA, v, e) != 0 || apply_defaults(SEC_SIGNER, &v->own_settings, e) != 0)
 		return NULL;
 	c->ncas++;
 	return v;
 }
 
+static struct signer_conf *find_or_add_signer(struct config *c, const char *name,
+    unsigned line, struct err *e)
+{
+	struct signer_conf *v;
+
+	for (size_t i = 0; i < c->nsigners; i++)
+		if (strcmp(c->signers[i].name, name) == 0)
+			return &c->signers[i];
+	if (!valid_name(name, CONFIG_SIGNER_NAME_MAX)) {
+		err_set(e, "signer name '%s' must be 1 to %d letters, digits, '-', '_' or '.'",
+		    name, CONFIG_SIGNER_NAME_MAX);
+		return NULL;
+	}
+	if (c->nsigners == CONFIG_MAX_SIGNERS) {
+		err_set(e, "more than %d signers", CONFIG_MAX_SIGNERS);
+		return NULL;
+	}
+	v = array_grow(c->signers, &c->signers_cap, c->nsigners + 1, sizeof(*v));
+	if (v == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	c->signers = v;
+	v = &c->signers[c->nsigners];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->line = line;
+	if (apply_defaults(SEC_SIGNER, v, e) != 0)
+		return NULL;
+	c->nsigners++;
+	return v;
+}
+
 static int parse_section(const char *section, enum section_kind *kind,
-    const char **ca_name, struct err *e)
+    const char **name, struct err *e)
 {
 	if (section[0] == '\0')
 		*kind = SEC_TOP;
@@ -293,33 +434,55 @@ static int parse_section(const char *section, enum section_kind *kind,
 		*kind = SEC_LOOKUPD;
 	else if (strncmp(section, "ca ", 3) == 0) {
 		*kind = SEC_CA;
-		*ca_name = section + 3;
-		while (**ca_name == ' ')
-			(*ca_name)++;
+		*name = section + 3;
+		while (**name == ' ')
+			(*name)++;
+	} else if (strncmp(section, "signer ", 7) == 0) {
+		*kind = SEC_SIGNER;
+		*name = section + 7;
+		while (**name == ' ')
+			(*name)++;
 	} else
-		return err_set(e, "unknown section [%s] (expected [publisher], [lookupd] "
-		    "or [ca NAME])", section);
+		return err_set(e, "unknown section [%s] (expected [publisher], [lookupd], "
+		    "[ca NAME] or [signer NAME])", section);
 	return 0;
+}
+
+static const struct key_def *key_find(enum section_kind kind, const char *key)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].section == kind && strcmp(keys[i].name, key) == 0)
+			return &keys[i];
+	return NULL;
 }
 
 static int set_at_line(struct config *c, const char *section, const char *key,
     const char *value, unsigned line, struct err *e)
 {
-	enum section_kind kind;
-	const char *ca_name = NULL;
+	enum section_kind kind = SEC_TOP;
+	const struct key_def *k;
+	const char *name = NULL;
 	void *base = c;
 
-	if (parse_section(section, &kind, &ca_name, e) != 0)
+	if (parse_section(section, &kind, &name, e) != 0)
 		return -1;
-	if (kind == SEC_CA) {
-		struct ca_conf *ca = find_or_add_ca(c, ca_name, line, e);
+	if (kind == SEC_SIGNER) {
+		struct signer_conf *sc = find_or_add_signer(c, name, line, e);
+		if (sc == NULL)
+			return -1;
+		base = sc;
+	} else if (kind == SEC_CA) {
+		struct ca_conf *ca = find_or_add_ca(c, name, line, e);
 		if (ca == NULL)
 			return -1;
 		base = ca;
+		/* A signer's settings in a [ca] are for the CA's own signers. */
+		if (key_find(SEC_CA, key) == NULL && (k = key_find(SEC_SIGNER, key)) != NULL &&
+		    strcmp(key, "certificate") != 0 && strcmp(key, "key") != 0)
+			return set_value(k, &ca->own_settings, value, e);
 	}
-	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].section == kind && strcmp(keys[i].name, key) == 0)
-			return set_value(&keys[i], base, value, e);
+	if ((k = key_find(kind, key)) != NULL)
+		return set_value(k, base, value, e);
 	if (kind == SEC_TOP)
 		return err_set(e, "unknown key '%s' at the top level", key);
 	return err_set(e, "unknown key '%s' in [%s]", key, section);
@@ -378,15 +541,23 @@ static int on_key(void *user, const char *section, const char *name,
 
 int config_load(struct config *c, const char *path, struct err *e)
 {
-	struct load_ctx lc = { c, NULL, 0, 1, e, 0 };
+	FILE *f = fopen(path, "r");
 	int r;
 
-	lc.f = fopen(path, "r");
-	if (lc.f == NULL)
+	if (f == NULL)
 		return err_set(e, "%s: %s", path, strerror(errno));
+	r = config_load_stream(c, f, path, e);
+	fclose(f);
+	return r;
+}
+
+int config_load_stream(struct config *c, FILE *f, const char *path, struct err *e)
+{
+	struct load_ctx lc = { c, f, 0, 1, e, 0 };
+	int r;
+
 	config_ini_setup();
 	r = ini_parse_stream(counting_reader, &lc, on_key, &lc);
-	fclose(lc.f);
 	if (r == 0) {
 		free(c->path);
 		c->path = strdup(path);
@@ -399,25 +570,97 @@ int config_load(struct config *c, const char *path, struct err *e)
 	return err_prefix(e, "%s:%u", path, lc.line);	/* inih counts a long line's pieces */
 }
 
-static int finish_ca(const struct config *c, struct ca_conf *ca,
-    enum config_user who, struct err *e)
+/* The settings of a [ca] apply to every signer of its own. */
+static int own_settings_apply(struct ca_conf *ca, struct signer_conf *sc, struct err *e)
 {
-	static const char *required[] = { "issuer", "signer", "key", "index" };
-	const char *where = c->path ? c->path : "command line";
-	size_t nrequired = who == CONFIG_PUBLISHER ? 4 : 1;
-
-	for (size_t i = 0; i < nrequired; i++) {
-		for (size_t k = 0; k < NKEYS; k++) {
-			if (keys[k].section != SEC_CA || strcmp(keys[k].name, required[i]) != 0)
-				continue;
-			if (*(char **)((char *)ca + keys[k].offset) == NULL)
-				return err_set(e, "%s:%u: [ca %s] has no '%s'", where, ca->line,
-				    ca->name, required[i]);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key_def *k = &keys[i];
+		if (k->section != SEC_SIGNER || strcmp(k->name, "certificate") == 0 ||
+		    strcmp(k->name, "key") == 0)
+			continue;
+		if (k->type == KEY_STRING) {
+			const char *v = *(char **)((char *)&ca->own_settings + k->offset);
+			if (v != NULL && set_string((char **)((char *)sc + k->offset), v, e) != 0)
+				return -1;
+		} else {
+			*(int64_t *)((char *)sc + k->offset) =
+			    *(int64_t *)((char *)&ca->own_settings + k->offset);
 		}
 	}
-	if ((ca->signer == NULL) != (ca->key == NULL))
-		return err_set(e, "%s:%u: [ca %s] needs both 'signer' and 'key', or neither",
-		    where, ca->line, ca->name);
+	return 0;
+}
+
+/* Adds the [signer] sections named in the CA's signers list to its use. */
+static int resolve_signers(const char *where, struct config *c, struct ca_conf *ca,
+    struct err *e)
+{
+	const char *v = ca->signers;
+
+	while (v != NULL && *v != '\0') {
+		size_t n;
+		const struct signer_conf *found = NULL;
+		while (*v == ' ' || *v == ',' || *v == '\t')
+			v++;
+		n = strcspn(v, " ,\t");
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < c->nsigners && found == NULL; i++)
+			if (strlen(c->signers[i].name) == n && strncmp(c->signers[i].name, v, n) == 0)
+				found = &c->signers[i];
+		if (found == NULL)
+			return err_set(e, "%s:%u: [ca %s] signers: there is no [signer %.*s]",
+			    where, ca->line, ca->name, (int)n, v);
+		for (size_t i = 0; i < ca->nuse; i++)
+			if (ca->use[i] == found)
+				found = NULL;
+		if (found != NULL && ca->nuse == CONFIG_CA_SIGNERS_MAX)
+			return err_set(e, "%s:%u: [ca %s] has more than %d signers", where, ca->line,
+			    ca->name, CONFIG_CA_SIGNERS_MAX);
+		if (found != NULL)
+			ca->use[ca->nuse++] = found;
+		v += n;
+	}
+	return 0;
+}
+
+static int finish_signers(struct config *c, const char *where, struct err *e)
+{
+	for (size_t i = 0; i < c->nsigners; i++) {
+		const struct signer_conf *sc = &c->signers[i];
+		if (sc->certificate == NULL || sc->key == NULL)
+			return err_set(e, "%s:%u: [signer %s] needs both 'certificate' and 'key'",
+			    where, sc->line, sc->name);
+	}
+	return 0;
+}
+
+static int finish_ca(struct config *c, struct ca_conf *ca, enum config_user who,
+    struct err *e)
+{
+	const char *where = c->path ? c->path : "command line";
+
+	if (ca->issuer == NULL)
+		return err_set(e, "%s:%u: [ca %s] has no 'issuer'", where, ca->line, ca->name);
+	if (who == CONFIG_PUBLISHER && ca->index == NULL)
+		return err_set(e, "%s:%u: [ca %s] has no 'index'", where, ca->line, ca->name);
+	ca->nuse = 0;
+	for (size_t i = 0; i < ca->nown; i++) {
+		struct signer_conf *sc = &ca->own[i];
+		if (sc->key == NULL)
+			return err_set(e, "%s:%u: [ca %s] has no 'key' for its signer %s", where,
+			    ca->line, ca->name, sc->certificate);
+		if (sc->certificate == NULL)
+			return err_set(e, "%s:%u: [ca %s] has no 'signer' for its key %s", where,
+			    ca->line, ca->name, sc->key);
+		if (own_settings_apply(ca, sc, e) != 0)
+			return -1;
+		ca->use[ca->nuse++] = sc;
+	}
+	if (resolve_signers(where, c, ca, e) != 0)
+		return -1;
+	if (who == CONFIG_PUBLISHER && ca->nuse == 0)
+		return err_set(e, "%s:%u: [ca %s] has no 'signer' (give 'signer' and 'key', or "
+		    "'signers')", where, ca->line, ca->name);
 	if (ca->sig_required && ca->requestors == NULL)
 		return err_set(e, "%s:%u: [ca %s] sig_required needs 'requestors' (the "
 		    "certificates trusted to sign requests)", where, ca->line, ca->name);
@@ -434,6 +677,8 @@ static int finish_ca(const struct config *c, struct ca_conf *ca,
 
 int config_finish(struct config *c, enum config_user who, struct err *e)
 {
+	if (finish_signers(c, c->path ? c->path : "command line", e) != 0)
+		return -1;
 	for (size_t i = 0; i < c->ncas; i++)
 		if (finish_ca(c, &c->cas[i], who, e) != 0)
 			return -1;

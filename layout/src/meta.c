@@ -75,7 +75,8 @@ int issuer_meta_format(const struct issuer_meta *m, char *buf, size_t cap,
 	struct text t = { buf, cap, 0, 0 };
 	char a[2 * HASH_MAX_LEN + 1], b[2 * HASH_MAX_LEN + 1];
 
-	if (!value_ok(m->name) || !value_ok(m->subject) || !value_ok(m->signer_subject))
+	if (!value_ok(m->name) || !value_ok(m->subject) || !value_ok(m->signer_subject) ||
+	    !value_ok(m->signer_name))
 		return err_set(e, "issuer metadata value with ';', '#', a control character "
 		    "or surrounding blanks");
 	text_add(&t, "# Written by ocsp-publisher; format in layout/TREE.md. Do not edit.\n");
@@ -93,6 +94,16 @@ int issuer_meta_format(const struct issuer_meta *m, char *buf, size_t cap,
 		if (m->presigned & (1u << alg))
 			text_add(&t, " %s", hash_name(alg));
 	text_add(&t, "\nsigner = %s\nsigner_subject = %s\n", m->signer_fpr, m->signer_subject);
+	if (m->signer_name[0] != '\0')
+		text_add(&t, "signer_name = %s\n", m->signer_name);
+	if (m->signer_expires != 0)
+		add_time(&t, "signer_expires", m->signer_expires);
+	if (m->signer_since != 0)
+		add_time(&t, "signer_since", m->signer_since);
+	if (m->previous_signer_until != 0)
+		add_time(&t, "previous_signer_until", m->previous_signer_until);
+	if (m->previous_signer_expires != 0)
+		add_time(&t, "previous_signer_expires", m->previous_signer_expires);
 	text_add(&t, "validity = %" PRId64 "\nrefresh = %" PRId64 "\nbackdate = %" PRId64 "\n",
 	    m->validity, m->refresh, m->backdate);
 	text_add(&t, "generation = %" PRIu64 "\n", m->generation);
@@ -187,6 +198,16 @@ static int meta_key(struct issuer_meta *m, const char *sec, const char *k, const
 		return copy_str(m->signer_fpr, sizeof(m->signer_fpr), v);
 	if (strcmp(k, "signer_subject") == 0)
 		return copy_str(m->signer_subject, sizeof(m->signer_subject), v);
+	if (strcmp(k, "signer_name") == 0)
+		return copy_str(m->signer_name, sizeof(m->signer_name), v);
+	if (strcmp(k, "signer_expires") == 0)
+		return timefmt_parse_iso(v, &m->signer_expires);
+	if (strcmp(k, "signer_since") == 0)
+		return timefmt_parse_iso(v, &m->signer_since);
+	if (strcmp(k, "previous_signer_until") == 0)
+		return timefmt_parse_iso(v, &m->previous_signer_until);
+	if (strcmp(k, "previous_signer_expires") == 0)
+		return timefmt_parse_iso(v, &m->previous_signer_expires);
 	if (strcmp(k, "validity") == 0)
 		return parse_i64(v, &m->validity);
 	if (strcmp(k, "refresh") == 0)

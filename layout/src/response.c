@@ -121,7 +121,7 @@ static void put_response_extensions(struct der *d, const struct response_opts *o
 }
 
 /* ResponseData ::= SEQUENCE { responderID, producedAt, responses, [1] ext } */
-static void put_tbs(struct der *d, const struct ca *ca, const struct single_resp *s,
+static void put_tbs(struct der *d, const struct ca_signer *cs, const struct single_resp *s,
     size_t n, const struct response_opts *o)
 {
 	size_t m;
@@ -132,13 +132,11 @@ static void put_tbs(struct der *d, const struct ca *ca, const struct single_resp
 		put_single(d, &s[i - 1]);
 	der_wrap(d, DER_SEQUENCE, m);
 	der_gentime(d, o->produced_at);
-	m = der_len(d);
-	der_octets(d, ca->responder_key_hash, sizeof(ca->responder_key_hash));
-	der_wrap(d, DER_CTX2, m);		/* byKey [2] EXPLICIT KeyHash */
+	der_raw(d, cs->responder_id, cs->responder_id_len);	/* byKey or byName */
 	der_wrap(d, DER_SEQUENCE, 0);
 }
 
-int response_build(const struct ca *ca, struct signer_ctx *sc,
+int response_build(const struct ca_signer *cs, struct signer_ctx *sc,
     const struct single_resp *s, size_t n, const struct response_opts *o,
     uint8_t *buf, size_t cap, const uint8_t **out, size_t *out_len,
     struct err *e)
@@ -146,13 +144,13 @@ int response_build(const struct ca *ca, struct signer_ctx *sc,
 	uint8_t tbs_buf[RESPONSE_TBS_MAX];
 	uint8_t sig[SIGNER_MAX_SIG + 1];
 	size_t sig_len = 0, algid_len, m;
-	const uint8_t *algid = signer_algid(ca->signer, &algid_len);
+	const uint8_t *algid = signer_algid(cs->signer, &algid_len);
 	struct der tbs, d;
 
 	if (n == 0)
 		return err_set(e, "a response needs at least one certificate");
 	der_init(&tbs, tbs_buf, sizeof(tbs_buf));
-	put_tbs(&tbs, ca, s, n, o);
+	put_tbs(&tbs, cs, s, n, o);
 	if (!der_ok(&tbs))
 		return err_set(e, "response for %zu certificates is too large", n);
 	if (signer_sign(sc, der_data(&tbs), der_len(&tbs), sig + 1, &sig_len, e) != 0)
@@ -161,7 +159,7 @@ int response_build(const struct ca *ca, struct signer_ctx *sc,
 
 	/* BasicOCSPResponse ::= SEQUENCE { tbs, algorithm, signature, [0] certs } */
 	der_init(&d, buf, cap);
-	der_raw(&d, ca->certs, ca->certs_len);
+	der_raw(&d, cs->certs, cs->certs_len);
 	m = der_len(&d);
 	der_raw(&d, sig, sig_len + 1);
 	der_wrap(&d, DER_BIT_STRING, m);

@@ -2,14 +2,12 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libp11.h>
 #include <openssl/crypto.h>
@@ -19,6 +17,7 @@
 
 #include "ocsp/hex.h"
 #include "ocsp/pkcs11_uri.h"
+#include "signer_int.h"
 
 /* A URI as it appears in messages (path attributes only, never the PIN). */
 #define URI_DESC_MAX 160
@@ -382,60 +381,6 @@ static int key_find(struct p11_module *m, unsigned idx, const struct pkcs11_uri 
 	return 0;
 }
 
-/* Reads a PIN file: one line of at most P11_PIN_MAX bytes, newline dropped.
- * pin has P11_PIN_MAX + 3 bytes. */
-static int pin_read(const char *path, char *pin, struct err *e)
-{
-	struct stat st;
-	size_t n = 0;
-	ssize_t r;
-	int fd, ret = -1;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return err_set(e, "PIN file '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		err_set(e, "PIN file '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, "PIN file '%s' is not a regular file", path);
-		goto out;
-	}
-	while (n < P11_PIN_MAX + 2) {
-		r = read(fd, pin + n, P11_PIN_MAX + 2 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_set(e, "PIN file '%s': %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > 0 && pin[n - 1] == '\n')
-		n--;
-	if (n > 0 && pin[n - 1] == '\r')
-		n--;
-	pin[n] = '\0';
-	if (n > P11_PIN_MAX)
-		err_set(e, "PIN file '%s' is longer than %d bytes", path, P11_PIN_MAX);
-	else if (n == 0)
-		err_set(e, "PIN file '%s' is empty", path);
-	else if (strlen(pin) != n)
-		err_set(e, "PIN file '%s' contains a NUL byte", path);
-	else if (strchr(pin, '\n') != NULL)
-		err_set(e, "PIN file '%s' holds more than one line", path);
-	else
-		ret = 0;
-out:
-	if (ret != 0)
-		OPENSSL_cleanse(pin, P11_PIN_MAX + 3);
-	close(fd);
-	return ret;
-}
-
 /* The PIN to log in with, by the order p11_key_open documents; *have is 0
  * when there is none. */
 static int pin_get(const struct pkcs11_uri *u, const char *pin_file, char *pin, int *have,
@@ -446,10 +391,10 @@ static int pin_get(const struct pkcs11_uri *u, const char *pin_file, char *pin, 
 
 	*have = 0;
 	if (pin_file != NULL && pin_file[0] != '\0') {
-		if (pin_read(pin_file, pin, e) != 0)
+		if (secret_read("PIN file", pin_file, pin, P11_PIN_MAX, e) < 0)
 			return -1;
 	} else if (uri_file != NULL) {
-		if (pin_read(uri_file, pin, e) != 0)
+		if (secret_read("PIN file", uri_file, pin, P11_PIN_MAX, e) < 0)
 			return err_prefix(e, "pin-source");
 	} else if (u->pin_value[0] != '\0') {
 		/* both are bounded by P11_PIN_MAX */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -118,6 +119,9 @@ const char *pki_write_key(EVP_PKEY *key, const char *path, const char *pass,
 		ok = PEM_write_bio_PKCS8PrivateKey(bio, key, cipher, (char *)pass,
 		    pass ? (int)strlen(pass) : 0, NULL, NULL);
 	if (!ok || BIO_free(bio) != 1)
+		die(path);
+	/* As the openssl CLI writes private keys; the signer refuses others. */
+	if (chmod(path, 0600) != 0)
 		die(path);
 	return path;
 }

@@ -62,8 +62,11 @@ static void test_sample(void)
 		struct ca_conf *a = &c.cas[0], *b = &c.cas[1];
 		CHECK_STR(a->name, "demo");
 		CHECK_STR(a->issuer, "/etc/ocsp/demo-ca.pem");
-		CHECK_STR(a->signer, "/etc/ocsp/demo-ocsp.pem");
-		CHECK_STR(a->key, "/etc/ocsp/demo-ocsp.key");
+		CHECK_EQ(a->nown, 1);
+		if (a->nown == 1) {
+			CHECK_STR(a->own[0].certificate, "/etc/ocsp/demo-ocsp.pem");
+			CHECK_STR(a->own[0].key, "/etc/ocsp/demo-ocsp.key");
+		}
 		CHECK_STR(a->index, "/etc/ocsp/demo/index.txt");
 		CHECK_EQ(a->validity, 2 * DAY);	/* a bare number is days */
 		CHECK_EQ(a->refresh, 12 * 3600);
@@ -267,8 +270,11 @@ static void test_indented(void)
 	CHECK_EQ(c.ncas, 1);
 	if (c.ncas == 1) {
 		CHECK_STR(c.cas[0].issuer, "a.pem");
-		CHECK_STR(c.cas[0].signer, "b.pem");
-		CHECK_STR(c.cas[0].key, "c.key");
+		CHECK_EQ(c.cas[0].nown, 1);
+		if (c.cas[0].nown == 1) {
+			CHECK_STR(c.cas[0].own[0].certificate, "b.pem");
+			CHECK_STR(c.cas[0].own[0].key, "c.key");
+		}
 	}
 	config_fini(&c);
 }
@@ -328,11 +334,24 @@ static void test_finish(void)
 		{ "publisher, complete", CONFIG_PUBLISHER,
 		  "[ca a]\nissuer = i\nsigner = s\nkey = k\nindex = x\n", NULL, 2 * DAY },
 		{ "publisher without key", CONFIG_PUBLISHER,
-		  "\n[ca a]\nissuer = i\nsigner = s\nindex = x\n", ":3: [ca a] has no 'key'", 0 },
+		  "\n[ca a]\nissuer = i\nsigner = s\nindex = x\n",
+		  ":3: [ca a] has no 'key' for its signer s", 0 },
 		{ "publisher without index", CONFIG_PUBLISHER,
 		  "[ca a]\nissuer = i\nsigner = s\nkey = k\n", "[ca a] has no 'index'", 0 },
 		{ "publisher without signer", CONFIG_PUBLISHER,
-		  "[ca a]\nissuer = i\nkey = k\nindex = x\n", "[ca a] has no 'signer'", 0 },
+		  "[ca a]\nissuer = i\nkey = k\nindex = x\n", "[ca a] has no 'signer' for its key k",
+		  0 },
+		{ "publisher with neither signer nor key", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nindex = x\n", "[ca a] has no 'signer' (give", 0 },
+		{ "publisher, a named signer", CONFIG_PUBLISHER,
+		  "[signer s1]\ncertificate = s\nkey = k\n[ca a]\nissuer = i\nsigners = s1\n"
+		  "index = x\n", NULL, 2 * DAY },
+		{ "an unknown signer name", CONFIG_PUBLISHER,
+		  "[signer s1]\ncertificate = s\nkey = k\n\n[ca a]\nissuer = i\n"
+		  "signers = s1, s2\nindex = x\n", ":6: [ca a] signers: there is no [signer s2]", 0 },
+		{ "a signer without key", CONFIG_LOOKUPD,
+		  "[ca a]\nissuer = i\n[signer s1]\ncertificate = s\n",
+		  ":4: [signer s1] needs both 'certificate' and 'key'", 0 },
 		{ "publisher without issuer", CONFIG_PUBLISHER,
 		  "[ca a]\nsigner = s\nkey = k\nindex = x\n", "[ca a] has no 'issuer'", 0 },
 		{ "lookupd, issuer only", CONFIG_LOOKUPD, "[ca a]\nissuer = i\n", NULL, 2 * DAY },
@@ -386,9 +405,158 @@ static void test_finish(void)
 	struct err e = { "" };
 	CHECK_EQ(config_init(&c, &e), 0);
 	CHECK_EQ(config_set(&c, "ca x", "issuer", "i.pem", &e), 0);
+	CHECK_EQ(config_set(&c, "ca x", "index", "x.txt", &e), 0);
 	CHECK_EQ(config_finish(&c, CONFIG_PUBLISHER, &e), -1);
 	CHECK_CONTAINS(e.msg, "command line");
 	CHECK_CONTAINS(e.msg, "[ca x] has no 'signer'");
+	config_fini(&c);
+}
+
+/* [signer NAME] sections shared by CAs, a CA's own signer/key pairs with
+ * the section's signer settings, and what config_finish resolves. */
+static void test_signer_sections(void)
+{
+	static const char text[] =
+		"pkcs11_module = /usr/lib/softhsm/libsofthsm2.so\n"		/* 1 */
+		"[signer hsm-2026]\n"
+		"certificate = ocsp-2026.pem\n"
+		"key = pkcs11:token=ocsp;object=ocsp-2026;type=private\n"
+		"pin_file = /etc/ocsp/pin\n"					/* 5 */
+		"rsa_padding = pss\n"
+		"responder_id = name\n"
+		"max_sign_rate = 200\n"
+		"[signer file]\n"
+		"certificate = f.pem\n"					/* 10 */
+		"key = f.key\n"
+		"key_passphrase_file = /etc/ocsp/pass\n"
+		"allow_readable_key = yes\n"
+		"[ca a]\n"
+		"issuer = a.pem\n"						/* 15 */
+		"index = a.txt\n"
+		"signers = hsm-2026, file, hsm-2026\n"
+		"signer_expiry_warning = 30d\n"
+		"[ca b]\n"
+		"issuer = b.pem\n"						/* 20 */
+		"index = b.txt\n"
+		"rsa_padding = pss\n"
+		"signer = old.pem\n"
+		"key = old.key\n"
+		"signer = new.pem\n"						/* 25 */
+		"key = new.key\n"
+		"signers = file\n";
+	const char *path = check_tmp_file("signers.conf", text, strlen(text));
+	struct config c;
+	struct err e = { "" };
+
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_load(&c, path, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_EQ(config_finish(&c, CONFIG_PUBLISHER, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_STR(c.pkcs11_module, "/usr/lib/softhsm/libsofthsm2.so");
+	CHECK_EQ(c.nsigners, 2);
+	CHECK_EQ(c.ncas, 2);
+	if (c.nsigners != 2 || c.ncas != 2)
+		goto out;
+	const struct signer_conf *h = &c.signers[0], *f = &c.signers[1];
+	CHECK_STR(h->name, "hsm-2026");
+	CHECK_EQ(h->line, 3);
+	CHECK_STR(h->key, "pkcs11:token=ocsp;object=ocsp-2026;type=private");
+	CHECK_STR(h->pin_file, "/etc/ocsp/pin");
+	CHECK(h->pkcs11_module == NULL);	/* the top-level one applies */
+	CHECK_EQ(h->rsa_padding, RSA_PADDING_PSS);
+	CHECK_EQ(h->responder_id, RESPONDER_ID_NAME);
+	CHECK_EQ(h->max_sign_rate, 200);
+	CHECK_STR(f->key_passphrase_file, "/etc/ocsp/pass");
+	CHECK_EQ(f->allow_readable_key, 1);
+	CHECK_EQ(f->rsa_padding, RSA_PADDING_PKCS1);
+	CHECK_EQ(f->responder_id, RESPONDER_ID_KEY);
+	CHECK_EQ(f->max_sign_rate, 0);
+
+	/* a names both, once each, in its order */
+	const struct ca_conf *a = &c.cas[0], *b = &c.cas[1];
+	CHECK_EQ(a->nown, 0);
+	CHECK_EQ(a->nuse, 2);
+	if (a->nuse == 2) {
+		CHECK(a->use[0] == h);
+		CHECK(a->use[1] == f);
+	}
+	CHECK_EQ(a->signer_expiry_warning, 30 * DAY);
+
+	/* b pairs its own two, with its signer settings, then the shared one */
+	CHECK_EQ(b->signer_expiry_warning, 14 * DAY);
+	CHECK_EQ(b->nown, 2);
+	CHECK_EQ(b->nuse, 3);
+	if (b->nown == 2 && b->nuse == 3) {
+		CHECK_STR(b->own[0].certificate, "old.pem");
+		CHECK_STR(b->own[0].key, "old.key");
+		CHECK_STR(b->own[1].certificate, "new.pem");
+		CHECK_STR(b->own[1].key, "new.key");
+		CHECK_EQ(b->own[0].rsa_padding, RSA_PADDING_PSS);
+		CHECK_EQ(b->own[1].rsa_padding, RSA_PADDING_PSS);
+		CHECK_STR(b->own[0].name, "");
+		CHECK(b->use[0] == &b->own[0] && b->use[1] == &b->own[1] && b->use[2] == f);
+	}
+out:
+	config_fini(&c);
+
+	/* the same pairs from repeated flags */
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_set(&c, "ca x", "issuer", "i.pem", &e), 0);
+	CHECK_EQ(config_set(&c, "ca x", "index", "x.txt", &e), 0);
+	CHECK_EQ(config_set(&c, "ca x", "signer", "s1.pem", &e), 0);
+	CHECK_EQ(config_set(&c, "ca x", "key", "s1.key", &e), 0);
+	CHECK_EQ(config_set(&c, "ca x", "key", "s2.key", &e), 0);
+	CHECK_EQ(config_set(&c, "ca x", "signer", "s2.pem", &e), 0);
+	CHECK_EQ(config_finish(&c, CONFIG_PUBLISHER, &e), 0);
+	CHECK_EQ(c.ncas, 1);
+	if (c.ncas == 1 && c.cas[0].nown == 2) {
+		CHECK_STR(c.cas[0].own[1].certificate, "s2.pem");
+		CHECK_STR(c.cas[0].own[1].key, "s2.key");
+	} else {
+		CHECK(0);
+	}
+	config_fini(&c);
+
+	/* bad values name the file and line */
+	static const struct { const char *text, *err; } bad[] = {
+		{ "[signer s]\nrsa_padding = oaep\n", ":2:" },
+		{ "[signer s]\nresponder_id = hash\n", ":2:" },
+		{ "[signer s]\nmax_sign_rate = -1\n", ":2:" },
+		{ "\n[signer a/b]\ncertificate = x\n", "signer name 'a/b'" },
+		{ "[signer s]\nissuer = x\n", "unknown key 'issuer' in [signer s]" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[32];
+		check_case("bad signer %zu", i);
+		snprintf(name, sizeof(name), "badsigner%zu.conf", i);
+		path = check_tmp_file(name, bad[i].text, strlen(bad[i].text));
+		CHECK_EQ(config_init(&c, &e), 0);
+		CHECK_EQ(config_load(&c, path, &e), -1);
+		CHECK_CONTAINS(e.msg, path);
+		CHECK_CONTAINS(e.msg, bad[i].err);
+		config_fini(&c);
+	}
+	check_case_clear();
+}
+
+/* contrib/ocsp.conf.example, as shipped: every key in it exists and the
+ * signers it names resolve. */
+static void test_example(void)
+{
+	struct config c;
+	struct err e = { "" };
+
+	CHECK_EQ(config_init(&c, &e), 0);
+	CHECK_EQ(config_load(&c, OCSP_EXAMPLE_CONF, &e), 0);
+	CHECK_EQ(config_finish(&c, CONFIG_PUBLISHER, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_EQ(c.ncas, 2);
+	CHECK_EQ(c.nsigners, 1);
+	if (c.ncas == 2) {
+		CHECK_EQ(c.cas[0].nuse, 1);
+		CHECK_EQ(c.cas[1].nuse, 2);
+	}
 	config_fini(&c);
 }
 
@@ -441,6 +609,8 @@ int main(void)
 	test_long_section();
 	test_set();
 	test_finish();
+	test_signer_sections();
+	test_example();
 	test_load_missing();
 	test_describe();
 	return check_done();

@@ -21,6 +21,11 @@ static void fill_meta(struct issuer_meta *m)
 	m->presigned = 1u << HASH_SHA1 | 1u << HASH_SHA256;
 	snprintf(m->signer_fpr, sizeof(m->signer_fpr), "%064x", 0xabc);
 	snprintf(m->signer_subject, sizeof(m->signer_subject), "CN=Demo OCSP");
+	snprintf(m->signer_name, sizeof(m->signer_name), "hsm-2026");
+	m->signer_expires = 1798761600;
+	m->signer_since = 1795000000;
+	m->previous_signer_until = 1794999000;
+	m->previous_signer_expires = 1796000000;
 	m->validity = 345600;
 	m->refresh = 172800;
 	m->backdate = 3600;
@@ -44,6 +49,11 @@ static void check_meta_equal(const struct issuer_meta *a, const struct issuer_me
 	CHECK_EQ(a->presigned, b->presigned);
 	CHECK_STR(a->signer_fpr, b->signer_fpr);
 	CHECK_STR(a->signer_subject, b->signer_subject);
+	CHECK_STR(a->signer_name, b->signer_name);
+	CHECK_EQ(a->signer_expires, b->signer_expires);
+	CHECK_EQ(a->signer_since, b->signer_since);
+	CHECK_EQ(a->previous_signer_until, b->previous_signer_until);
+	CHECK_EQ(a->previous_signer_expires, b->previous_signer_expires);
 	CHECK_EQ(a->validity, b->validity);
 	CHECK_EQ(a->refresh, b->refresh);
 	CHECK_EQ(a->backdate, b->backdate);
@@ -68,6 +78,8 @@ static void test_meta_round_trip(void)
 	CHECK_CONTAINS(buf, "\n[responses]\nhashes = sha1 sha256\n");
 	CHECK_CONTAINS(buf, "\npublished = 2026-11-24T07:08:12Z\n");
 	CHECK_CONTAINS(buf, "\ncount = 1042\n");
+	CHECK_CONTAINS(buf, "\nsigner_name = hsm-2026\nsigner_expires = 2027-01-01T00:00:00Z\n");
+	CHECK_CONTAINS(buf, "\nprevious_signer_until = ");
 	CHECK_EQ(issuer_meta_parse(buf, &back, &e), 0);
 	CHECK_STR(e.msg, "");
 	check_meta_equal(&back, &m);

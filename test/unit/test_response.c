@@ -101,7 +101,7 @@ static void test_ca_open(void)
 		CHECK(tree_issuer_dir_valid(ca->dir));
 		CHECK_CONTAINS(ca->subject, "CN=");
 		CHECK_CONTAINS(ca->subject, cas[i].label);
-		CHECK(ca->signer == NULL);
+		CHECK(ca_signer_now(ca) == NULL);
 
 		static const struct { int alg; const EVP_MD *(*md)(void); } a[] = {
 			{ HASH_SHA1, EVP_sha1 }, { HASH_SHA256, EVP_sha256 },
@@ -135,16 +135,28 @@ static void test_ca_open(void)
 static const uint8_t algid_ecdsa256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48,
 	0xce, 0x3d, 0x04, 0x03, 0x02 };
 
+/* The last warning ca_attach_signer gave, "" if none. */
+static char warned[ERR_MSG_MAX + 256];
+
+static void warn_fn(void *arg, const char *msg)
+{
+	(void)arg;
+	snprintf(warned, sizeof(warned), "%s", msg);
+}
+
+static const struct ca_warn warn = { warn_fn, NULL };
+
 /* The CA signs for itself. */
 static struct ca *open_self(struct test_ca *t, struct err *e)
 {
 	struct ca *ca = NULL;
 	struct signer *s = NULL;
 
+	warned[0] = '\0';
 	if (ca_open(t->cert_path, &ca, e) != 0)
 		return NULL;
 	if (signer_load_pem(t->cert_path, t->key_path, &s, e) != 0 ||
-	    ca_attach_signer(ca, s, now, 4 * DAY, e) != 0) {
+	    ca_attach_signer(ca, s, now, 4 * DAY, &warn, e) != 0) {
 		ca_free(ca);
 		return NULL;
 	}
@@ -168,19 +180,19 @@ static void test_self_signer(void)
 			fprintf(stderr, "  %s\n", e.msg);
 			continue;
 		}
-		CHECK(ca->signer != NULL);
-		CHECK_STR(signer_key_desc(ca->signer), cas[i].desc);
-		CHECK_EQ(ca->certs_len, 0);		/* nothing to add to certs */
-		CHECK_STR(ca->warning, "");
+		CHECK(ca_signer_now(ca) != NULL);
+		CHECK_STR(signer_key_desc(ca_signer_now(ca)->signer), cas[i].desc);
+		CHECK_EQ(ca_signer_now(ca)->certs_len, 0);		/* nothing to add to certs */
+		CHECK_STR(warned, "");
 		sha1_key_bits(cas[i].cert, key_sha1);
-		CHECK_MEM(ca->responder_key_hash, 20, key_sha1, 20);
+		CHECK_MEM(ca_signer_now(ca)->responder_key_hash, 20, key_sha1, 20);
 		CHECK(X509_digest(cas[i].cert, EVP_sha256(), fpr, NULL));
 		hex_lower(hex, fpr, 32);
-		CHECK_STR(ca->signer_fpr, hex);
-		CHECK_EQ(ca->signer_not_after, asn1_time(X509_get0_notAfter(cas[i].cert)));
+		CHECK_STR(ca_signer_now(ca)->fpr, hex);
+		CHECK_EQ(ca_signer_now(ca)->not_after, asn1_time(X509_get0_notAfter(cas[i].cert)));
 
 		/* the algorithm identifier is what OpenSSL writes for the key */
-		algid = signer_algid(ca->signer, &algid_len);
+		algid = signer_algid(ca_signer_now(ca)->signer, &algid_len);
 		const unsigned char *p = algid;
 		X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long)algid_len);
 		CHECK(alg != NULL && p == algid + algid_len);
@@ -245,6 +257,7 @@ static int attach(struct test_ca *issuer, const char *cert_path, const char *key
 	int r;
 
 	e->msg[0] = '\0';
+	warned[0] = '\0';
 	*out = NULL;
 	if (ca_open(issuer->cert_path, &ca, e) != 0)
 		return -2;
@@ -252,7 +265,7 @@ static int attach(struct test_ca *issuer, const char *cert_path, const char *key
 		ca_free(ca);
 		return -3;
 	}
-	r = ca_attach_signer(ca, s, now, validity, e);
+	r = ca_attach_signer(ca, s, now, validity, &warn, e);
 	if (r != 0)
 		ca_free(ca);
 	else
@@ -272,11 +285,11 @@ static void test_delegated(void)
 	struct responder r = make_responder("ocsp-good", ec, PKI_EC256, &good);
 	CHECK_EQ(attach(ec, r.cert_path, r.key_path, 4 * DAY, &ca, &e), 0);
 	if (ca != NULL) {
-		CHECK_STR(ca->warning, "");
-		CHECK(ca->certs_len > 0);
+		CHECK_STR(warned, "");
+		CHECK(ca_signer_now(ca)->certs_len > 0);
 		sha1_key_bits(r.cert, key_sha1);
-		CHECK_MEM(ca->responder_key_hash, 20, key_sha1, 20);
-		CHECK_CONTAINS(ca->signer_subject, "CN=ocsp-good");
+		CHECK_MEM(ca_signer_now(ca)->responder_key_hash, 20, key_sha1, 20);
+		CHECK_CONTAINS(ca_signer_now(ca)->subject, "CN=ocsp-good");
 		ca_free(ca);
 	}
 	free_responder(&r);
@@ -286,7 +299,7 @@ static void test_delegated(void)
 	r = make_responder("ocsp-nocheck", ec, PKI_EC256, &no_nocheck);
 	CHECK_EQ(attach(ec, r.cert_path, r.key_path, 4 * DAY, &ca, &e), 0);
 	if (ca != NULL)
-		CHECK_CONTAINS(ca->warning, "nocheck");
+		CHECK_CONTAINS(warned, "nocheck");
 	ca_free(ca);
 	free_responder(&r);
 
@@ -296,11 +309,11 @@ static void test_delegated(void)
 	r = make_responder("ocsp-short", ec, PKI_EC256, &short_lived);
 	CHECK_EQ(attach(ec, r.cert_path, r.key_path, 4 * DAY, &ca, &e), 0);
 	if (ca != NULL)
-		CHECK_CONTAINS(ca->warning, "expires before");
+		CHECK_CONTAINS(warned, "before the responses it signs");
 	ca_free(ca);
 	CHECK_EQ(attach(ec, r.cert_path, r.key_path, DAY, &ca, &e), 0);
 	if (ca != NULL)
-		CHECK_STR(ca->warning, "");
+		CHECK_STR(warned, "");
 	ca_free(ca);
 	free_responder(&r);
 }
@@ -573,7 +586,7 @@ static void check_responses(struct ca *ca, struct test_ca *t, X509 *signer, int 
 	size_t len;
 	OCSP_BASICRESP *bs;
 
-	sc = signer_ctx_new(ca->signer, &e);
+	sc = signer_ctx_new(ca_signer_now(ca)->signer, &e);
 	CHECK(sc != NULL);
 	if (sc == NULL)
 		return;
@@ -585,7 +598,7 @@ static void check_responses(struct ca *ca, struct test_ca *t, X509 *signer, int 
 		check_case("%s signer %s: %s", t->label, delegated ? "delegated" : "self",
 		    what[k]);
 		fill_single(&s[0], ca, k % 2 ? HASH_SHA256 : HASH_SHA1, k, tu, nu);
-		CHECK_EQ(response_build(ca, sc, s, 1, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
+		CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 1, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
 		bs = client_parse(der, len, t, signer, delegated, pa);
 		if (bs == NULL)
 			continue;
@@ -600,7 +613,7 @@ static void check_responses(struct ca *ca, struct test_ca *t, X509 *signer, int 
 	for (size_t k = 0; k < 12; k++)
 		fill_single(&s[k], ca, k < 6 ? HASH_SHA1 : HASH_SHA512, k % 6, tu - (int64_t)k,
 		    nu + (int64_t)k);
-	CHECK_EQ(response_build(ca, sc, s, 12, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 12, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
 	bs = client_parse(der, len, t, signer, delegated, pa);
 	if (bs != NULL) {
 		CHECK_EQ(OCSP_resp_count(bs), 12);
@@ -632,7 +645,7 @@ static void check_responses(struct ca *ca, struct test_ca *t, X509 *signer, int 
 	fill_single(&s[0], ca, HASH_SHA256, 0, tu, nu);
 	o.nonce = r.nonce;
 	o.nonce_len = r.nonce_len;
-	CHECK_EQ(response_build(ca, sc, s, 1, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 1, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
 	bs = client_parse(der, len, t, signer, delegated, pa);
 	if (bs != NULL) {
 		CHECK_EQ(OCSP_check_nonce(req, bs), 1);
@@ -642,7 +655,7 @@ static void check_responses(struct ca *ca, struct test_ca *t, X509 *signer, int 
 	/* and a response without it: the nonce is missing, not wrong */
 	o.nonce = NULL;
 	o.nonce_len = 0;
-	CHECK_EQ(response_build(ca, sc, s, 1, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 1, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
 	bs = client_parse(der, len, t, signer, delegated, pa);
 	if (bs != NULL) {
 		CHECK_EQ(OCSP_check_nonce(req, bs), -1);
@@ -660,7 +673,7 @@ static void check_responses(struct ca *ca, struct test_ca *t, X509 *signer, int 
 	o.extended_revoke = 1;
 	o.nonce = (const uint8_t *)"\x04\x03" "abc";
 	o.nonce_len = 5;
-	CHECK_EQ(response_build(ca, sc, s, 1, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 1, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
 	bs = client_parse(der, len, t, signer, delegated, pa);
 	if (bs != NULL) {
 		ASN1_OBJECT *ext_oid = OBJ_txt2obj("1.3.6.1.5.5.7.48.1.9", 1);
@@ -734,7 +747,7 @@ static void test_limits(void)
 {
 	struct err e = { "" };
 	struct ca *ca = open_self(&cas[2], &e);	/* Ed25519: fixed-size signatures */
-	struct signer_ctx *sc = ca ? signer_ctx_new(ca->signer, &e) : NULL;
+	struct signer_ctx *sc = ca ? signer_ctx_new(ca_signer_now(ca)->signer, &e) : NULL;
 	struct response_opts o = { .produced_at = now };
 	struct single_resp *s = calloc(400, sizeof(*s));
 	const uint8_t *der;
@@ -746,19 +759,19 @@ static void test_limits(void)
 	for (size_t k = 0; k < 400; k++)
 		fill_single(&s[k], ca, HASH_SHA512, k % 6, now, now + DAY);
 
-	CHECK_EQ(response_build(ca, sc, s, 0, &o, buf, RESPONSE_MAX, &der, &len, &e), -1);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 0, &o, buf, RESPONSE_MAX, &der, &len, &e), -1);
 	CHECK_CONTAINS(e.msg, "at least one");
-	CHECK_EQ(response_build(ca, sc, s, 400, &o, buf, RESPONSE_MAX, &der, &len, &e), -1);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 400, &o, buf, RESPONSE_MAX, &der, &len, &e), -1);
 	CHECK_CONTAINS(e.msg, "too large");
 
 	/* the output must fit in cap, to the byte */
-	CHECK_EQ(response_build(ca, sc, s, 3, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 3, &o, buf, RESPONSE_MAX, &der, &len, &e), 0);
 	full = len;
 	CHECK(der + len == buf + RESPONSE_MAX);
-	CHECK_EQ(response_build(ca, sc, s, 3, &o, buf, full, &der, &len, &e), 0);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 3, &o, buf, full, &der, &len, &e), 0);
 	CHECK(der == buf);
 	CHECK_EQ(len, full);
-	CHECK_EQ(response_build(ca, sc, s, 3, &o, buf, full - 1, &der, &len, &e), -1);
+	CHECK_EQ(response_build(ca_signer_now(ca), sc, s, 3, &o, buf, full - 1, &der, &len, &e), -1);
 	CHECK_CONTAINS(e.msg, "does not fit");
 out:
 	free(s);

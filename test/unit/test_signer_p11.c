@@ -84,7 +84,8 @@ static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
 
-	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+	/* PIN files are secrets: only the owner may read them */
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0 || chmod(path, 0600) != 0) {
 		perror(path);
 		exit(2);
 	}

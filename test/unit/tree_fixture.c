@@ -37,8 +37,8 @@ void fx_ca_make(struct fx_ca *c, const char *cn, int64_t now, const char *cert_p
 	c->key_path = pki_write_key(c->key, key_path, NULL, 0);
 	if (ca_open(c->cert_path, &c->ca, &e) != 0 ||
 	    signer_load_pem(c->cert_path, c->key_path, &s, &e) != 0 ||
-	    ca_attach_signer(c->ca, s, now, 4 * DAY, &e) != 0 ||
-	    (c->sc = signer_ctx_new(c->ca->signer, &e)) == NULL)
+	    ca_attach_signer(c->ca, s, now, 4 * DAY, NULL, &e) != 0 ||
+	    (c->sc = signer_ctx_new(ca_signer_now(c->ca)->signer, &e)) == NULL)
 		die(cn, &e);
 }
 
@@ -84,7 +84,7 @@ uint8_t *fx_response(const struct fx_ca *c, const struct fx_single *s, size_t n,
 		sr[i] = (struct single_resp){ s[i].alg, c->ca->hash[s[i].alg].name,
 		    c->ca->hash[s[i].alg].key, &st[i].serial, &st[i], this_update, next_update };
 	}
-	if (response_build(c->ca, c->sc, sr, n, &o, buf, RESPONSE_MAX, &out, len, &e) != 0)
+	if (response_build(ca_signer_now(c->ca), c->sc, sr, n, &o, buf, RESPONSE_MAX, &out, len, &e) != 0)
 		die("response_build", &e);
 	der = malloc(*len);
 	if (der == NULL)
@@ -162,8 +162,8 @@ void fx_issuer_meta(const char *root, const struct fx_ca *c, unsigned presigned,
 		m.have_hash |= 1u << alg;
 	}
 	m.presigned = presigned;
-	snprintf(m.signer_fpr, sizeof(m.signer_fpr), "%s", c->ca->signer_fpr);
-	snprintf(m.signer_subject, sizeof(m.signer_subject), "%s", c->ca->signer_subject);
+	snprintf(m.signer_fpr, sizeof(m.signer_fpr), "%s", ca_signer_now(c->ca)->fpr);
+	snprintf(m.signer_subject, sizeof(m.signer_subject), "%s", ca_signer_now(c->ca)->subject);
 	m.validity = 4 * DAY;
 	m.refresh = 2 * DAY;
 	m.backdate = 3600;

@@ -5,7 +5,9 @@
  *   tree = /var/lib/ocsp/tree        ; top level: the response tree
  *   [publisher]  threads = 0
  *   [lookupd]    listen = 127.0.0.1:8080, path_prefix, threads, ...
- *   [ca NAME]    issuer, signer, key, index, validity, refresh, backdate
+ *   [ca NAME]    issuer, index, validity, refresh, backdate, ...; its
+ *                signers: signers = a, b (named below) and/or signer/key
+ *   [signer NAME] certificate, key (a PEM file or a pkcs11: URI), settings
  *
  * Every key is described once in the table in config.c (type, bounds,
  * default); unknown keys and bad values are errors naming file and line.
@@ -16,22 +18,55 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ocsp/err.h"
 
 /* libinih keeps 49 characters of a section name and silently cuts the
  * rest; "[ca " leaves 45 for the name, and longer sections are refused. */
 #define CONFIG_CA_NAME_MAX 45
+/* "[signer " leaves 41. */
+#define CONFIG_SIGNER_NAME_MAX 41
 #define CONFIG_SECTION_MAX 48
 #define CONFIG_MAX_CAS 4096
+#define CONFIG_MAX_SIGNERS 4096
+/* Signers one CA may have (named and its own together). */
+#define CONFIG_CA_SIGNERS_MAX 16
+
+enum rsa_padding { RSA_PADDING_PKCS1 = 0, RSA_PADDING_PSS = 1 };
+enum responder_id { RESPONDER_ID_KEY = 0, RESPONDER_ID_NAME = 1 };
+
+/* One signer: a certificate and its private key, and how to use them. */
+struct signer_conf {
+	char name[CONFIG_SIGNER_NAME_MAX + 1];	/* [signer NAME]; "" for a CA's own */
+	unsigned line;
+	char *certificate;		/* PEM signer certificate */
+	char *key;			/* PEM private key, or a pkcs11: URI (RFC 7512) */
+	char *key_passphrase_file;	/* for an encrypted PEM key */
+	char *key_passphrase_env;	/* or the environment variable holding it */
+	int64_t allow_readable_key;	/* accept a key file group or others can read */
+	char *pin_file;			/* PKCS#11 user PIN */
+	char *pkcs11_module;		/* NULL: the top-level pkcs11_module */
+	int64_t rsa_padding;		/* enum rsa_padding */
+	int64_t responder_id;		/* enum responder_id */
+	int64_t max_sign_rate;		/* signatures a second; 0: no cap */
+};
 
 struct ca_conf {
 	char name[CONFIG_CA_NAME_MAX + 1];
 	unsigned line;		/* line of its section's first key, 0 on the command line */
 	char *issuer;		/* PEM issuer certificate */
-	char *signer;		/* PEM signer certificate (the CA itself or delegated) */
-	char *key;		/* PEM private key of the signer */
 	char *index;		/* openssl ca index file */
+	/* Its own signers, from signer/key pairs (repeated flags give several),
+	 * with the signer settings of the section. */
+	struct signer_conf *own;
+	size_t nown, own_cap;
+	struct signer_conf own_settings;
+	char *signers;		/* names of [signer] sections */
+	/* After config_finish: every signer it may use, own and named. */
+	const struct signer_conf *use[CONFIG_CA_SIGNERS_MAX];
+	size_t nuse;
+	int64_t signer_expiry_warning;	/* warn when the chosen signer expires sooner */
 	int64_t validity;	/* seconds from thisUpdate to nextUpdate */
 	int64_t refresh;	/* re-sign when a response is this old; 0: validity/2 */
 	int64_t backdate;	/* thisUpdate this far before signing time */
@@ -52,6 +87,7 @@ enum unknown_policy {
 struct config {
 	char *path;		/* the file read, NULL if none */
 	char *tree;
+	char *pkcs11_module;	/* PKCS#11 module for keys that name none */
 
 	/* [publisher] */
 	int64_t pub_threads;	/* 0: one per core */
@@ -76,6 +112,9 @@ struct config {
 
 	struct ca_conf *cas;
 	size_t ncas, cas_cap;
+
+	struct signer_conf *signers;	/* the [signer NAME] sections */
+	size_t nsigners, signers_cap;
 };
 
 /* Fills c with the defaults of every non-CA key. */
@@ -84,9 +123,13 @@ void config_fini(struct config *c);
 
 /* Reads an INI file into c (which config_init prepared). */
 int config_load(struct config *c, const char *path, struct err *e);
+/* The same from an open stream; path names it in messages. */
+int config_load_stream(struct config *c, FILE *f, const char *path, struct err *e);
 
 /* Sets one key as if read from a file; section is "", "publisher",
- * "lookupd" or "ca NAME" (a new CA is added on first use). */
+ * "lookupd", "ca NAME" or "signer NAME" (a new CA or signer is added on
+ * first use). In a [ca], "signer" and "key" pair up: each "signer" after
+ * a complete pair starts another of the CA's own signers. */
 int config_set(struct config *c, const char *section, const char *key,
     const char *value, struct err *e);
 

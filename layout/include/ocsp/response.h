@@ -47,10 +47,11 @@ struct response_opts {
 	int extended_revoke;		/* add id-pkix-ocsp-extended-revoke */
 };
 
-/* Builds and signs a successful response into buf (cap bytes, at least
- * RESPONSE_MAX is always enough). The DER is at the end of buf: *out
- * points into buf and *out_len is its length. */
-int response_build(const struct ca *ca, struct signer_ctx *sc,
+/* Builds a successful response signed by cs (one of a CA's signers, and
+ * sc a context of its signer) into buf (cap bytes, at least RESPONSE_MAX
+ * is always enough). The DER is at the end of buf: *out points into buf
+ * and *out_len is its length. */
+int response_build(const struct ca_signer *cs, struct signer_ctx *sc,
     const struct single_resp *s, size_t n, const struct response_opts *o,
     uint8_t *buf, size_t cap, const uint8_t **out, size_t *out_len,
     struct err *e);

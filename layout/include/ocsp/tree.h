@@ -34,6 +34,15 @@ struct issuer_meta {
 	unsigned presigned;		/* CertID hashes the tree holds files for */
 	char signer_fpr[65];
 	char signer_subject[256];
+	char signer_name[64];		/* its [signer NAME], "" for a CA's own */
+	int64_t signer_expires;		/* its notAfter */
+	/* When it first signed for this CA; the newest thisUpdate of a
+	 * response the signers before it signed (those are re-signed, spread
+	 * over the time the previous one has left); when that one expires.
+	 * 0: not known. */
+	int64_t signer_since;
+	int64_t previous_signer_until;
+	int64_t previous_signer_expires;
 	int64_t validity, refresh, backdate;
 	uint64_t generation;
 	int64_t published;
