@@ -17,6 +17,10 @@ static void same(const struct issuer_meta *a, const struct issuer_meta *b)
 	FUZZ_ASSERT(a->presigned == b->presigned);
 	FUZZ_ASSERT(strcmp(a->signer_fpr, b->signer_fpr) == 0);
 	FUZZ_ASSERT(strcmp(a->signer_subject, b->signer_subject) == 0);
+	FUZZ_ASSERT(strcmp(a->signer_name, b->signer_name) == 0);
+	FUZZ_ASSERT(a->signer_expires == b->signer_expires && a->signer_since == b->signer_since);
+	FUZZ_ASSERT(a->previous_signer_until == b->previous_signer_until &&
+	    a->previous_signer_expires == b->previous_signer_expires);
 	FUZZ_ASSERT(a->validity == b->validity && a->refresh == b->refresh &&
 	    a->backdate == b->backdate);
 	FUZZ_ASSERT(a->generation == b->generation && a->published == b->published &&
@@ -48,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * once written after "key = "; the publisher never writes one (CA
 	 * names are [A-Za-z0-9._-], subjects have ';' replaced). */
 	if (strchr(m.name, ';') || strchr(m.subject, ';') || strchr(m.signer_fpr, ';') ||
-	    strchr(m.signer_subject, ';'))
+	    strchr(m.signer_subject, ';') || strchr(m.signer_name, ';'))
 		goto out;
 	/* times before 1950 cannot be written back; everything else can */
 	if (issuer_meta_format(&m, out, sizeof(out), &len, &e) != 0)
