@@ -7,7 +7,8 @@
 #
 # Environment: ROUNDS (3), CERTS (100000), HTTP_ROUNDS (7: short HTTP runs,
 # interleaved, so that a noisy spell hits every server alike), SECONDS_HTTP (4), CONNS (32),
-# PARTS ("signing tree http flood": which parts to run), PIN (1: in the HTTP
+# PARTS ("signing tree http flood p11": which parts to run), P11_CERTS
+# (20000: certificates signed per round with a key on a SoftHSM2 token), PIN (1: in the HTTP
 # and flood parts, every server under test gets the same one core and the
 # load generator another).
 # The flood part: FLOOD_ROUNDS (3), FLOOD_SLOW (1000 slowloris connections),
@@ -24,7 +25,9 @@ CERTS=${CERTS:-100000}
 HTTP_ROUNDS=${HTTP_ROUNDS:-7}
 SECONDS_HTTP=${SECONDS_HTTP:-4}
 CONNS=${CONNS:-32}
-PARTS=${PARTS:-signing tree http flood}
+PARTS=${PARTS:-signing tree http flood p11}
+P11_CERTS=${P11_CERTS:-20000}
+SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 FLOOD_ROUNDS=${FLOOD_ROUNDS:-3}
 FLOOD_SLOW=${FLOOD_SLOW:-1000}
 FLOOD_IDLE=${FLOOD_IDLE:-1000}
@@ -49,7 +52,7 @@ else
 fi
 
 if [ ! -x "$B/publisher/ocsp-publisher" ] || [ ! -x "$B/test/bench/fswrite" ] ||
-	[ ! -x "$B/test/bench/flood" ]; then
+	[ ! -x "$B/test/bench/flood" ] || [ ! -x "$B/test/bench/p11sign" ]; then
 	bash "$top/contrib/install-deps.sh" --test
 	bash "$top/contrib/build.sh" "$B"
 fi
@@ -58,6 +61,7 @@ LOOKUPD=$B/lookupd/ocsp-lookupd
 # lookupd's default worker count, for the bare civetweb handler to match.
 LOOKUPD_THREADS=$("$LOOKUPD" --help-config | awk '$1 == "threads" && /HTTP/ {gsub(/[^0-9]/, "", $NF); print $NF}')
 FSWRITE=$B/test/bench/fswrite
+P11SIGN=$B/test/bench/p11sign
 FLOOD=$B/test/bench/flood
 source "$top/test/integration/lib.sh"
 set +x
@@ -125,6 +129,57 @@ bench_tree() {
 	o=$(median "${ours2[@]}"); r=$(median "${ref2[@]}")
 	row "publisher replacing every file (files/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs bare replace+rename loop"
 	rm -rf "$WORK/t" "$WORK/f"
+}
+
+# Signing with a key on a SoftHSM2 token made here: the publisher (dry
+# run, its default thread count for token keys) against the bare libp11
+# loop (test/bench/p11sign) on the same key with as many threads, and
+# against the same key as a PEM file with those threads, in one round each
+# in turn.
+p11_setup() {
+	export SOFTHSM2_CONF=$WORK/softhsm2.conf
+	mkdir -p "$WORK/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$WORK/tokens" > "$SOFTHSM2_CONF"
+	softhsm2-util --init-token --free --label bench --pin 1234 --so-pin 5678 > /dev/null
+	printf '1234\n' > "$WORK/p11pin"
+	chmod 600 "$WORK/p11pin"
+}
+
+bench_p11_key() {
+	local kt=$1 label=$2 id=$3
+	local ca=$WORK/p11-$kt ours=() ref=() pem=() threads o r p
+	local -a tool=(pkcs11-tool --module "$SOFTHSM_MODULE" --token-label bench --login --pin 1234)
+	make_ca "$ca" "$kt"
+	issue_many "$ca" "$P11_CERTS"
+	# The responder's key made as a PEM file, then put on the token.
+	local r
+	r=$(issue "$ca" "bench responder" responder "$kt")
+	openssl pkey -in "$ca/$r.key" -outform DER -out "$WORK/key-$kt.der"
+	openssl pkey -in "$ca/$r.key" -pubout -outform DER -out "$WORK/pub-$kt.der"
+	"${tool[@]}" --write-object "$WORK/key-$kt.der" --type privkey --id "$id" --label "$kt" > /dev/null
+	"${tool[@]}" --write-object "$WORK/pub-$kt.der" --type pubkey --id "$id" --label "$kt" > /dev/null
+	local uri="pkcs11:token=bench;object=$kt;type=private"
+	local common=(--dry-run --force --index "$ca/index.txt" --issuer "$ca/ca.pem" --signer "$ca/$r.pem"
+		--out "$WORK/none")
+	threads=$("$PUBLISHER" --no-progress "${common[@]}" --key "$uri" --pin-file "$WORK/p11pin" \
+		--pkcs11-module "$SOFTHSM_MODULE" | sed -n 's/.*signatures\/s while signing, \([0-9]*\) threads.*/\1/p')
+	for _ in $(seq "$ROUNDS"); do
+		ours+=("$(pub_rate "${common[@]}" --key "$uri" --pin-file "$WORK/p11pin" \
+			--pkcs11-module "$SOFTHSM_MODULE")")
+		ref+=("$("$P11SIGN" "$SOFTHSM_MODULE" "$uri" "file:$WORK/p11pin" "$threads" 3 |
+			sed -n 's/^signatures\/s \([0-9]*\).*/\1/p')")
+		pem+=("$(pub_rate "${common[@]}" --key "$ca/$r.key" -j "$threads")")
+	done
+	o=$(median "${ours[@]}"); r=$(median "${ref[@]}"); p=$(median "${pem[@]}")
+	row "publisher, $label on SoftHSM2 ($P11_CERTS, sig/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs bare libp11 loop, $threads threads"
+	row "publisher, $label on SoftHSM2 vs as a PEM file" "$o" "$p" "$(ratio "$o" "$p")" "the same key, $threads threads"
+}
+
+bench_p11() {
+	p11_setup
+	bench_p11_key ec "ECDSA P-256" 01
+	bench_p11_key rsa "RSA-2048" 02
 }
 
 # Pinning: PINNED=1 puts every server under test on SERVER_CPU and wrk on
@@ -536,3 +591,4 @@ case " $PARTS " in *" signing "*) bench_signing rsa rsa2048 "^rsa 2048" "RSA-204
 case " $PARTS " in *" tree "*) bench_tree ;; esac
 case " $PARTS " in *" http "*) bench_http ;; esac
 case " $PARTS " in *" flood "*) bench_flood ;; esac
+case " $PARTS " in *" p11 "*) bench_p11 ;; esac
