@@ -63,7 +63,7 @@ LOOKUPD_THREADS=$("$LOOKUPD" --help-config | awk '$1 == "threads" && /HTTP/ {gsu
 FSWRITE=$B/test/bench/fswrite
 P11SIGN=$B/test/bench/p11sign
 FLOOD=$B/test/bench/flood
-source "$top/test/integration/lib.sh"
+NO_PUBLISHER_LOG=1 source "$top/test/integration/lib.sh"
 set +x
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

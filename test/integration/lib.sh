@@ -44,13 +44,26 @@ stop_all() {
 	PIDS=()
 }
 
-# sanitizer_reports: counts a failure for each lookupd log with a report of
-# a sanitizer build (a race, a leak, undefined behaviour), which would not
-# otherwise fail a check when it comes at shutdown or in a thread that
-# answered nothing anyone looked at.
+# In the tests, $PUBLISHER runs the real one with its standard error also
+# copied to $WORK/publisher.PID.log, for sanitizer_reports: many checks
+# look only at what it printed, and a leak report at exit would pass them.
+if [ -n "${PUBLISHER:-}" ] && [ -z "${NO_PUBLISHER_LOG:-}" ]; then
+	cat > "$WORK/ocsp-publisher" <<WRAP
+#!/usr/bin/env bash
+exec 2> >(tee -a "$WORK/publisher.\$\$.log" >&2)
+exec "$PUBLISHER" "\$@"
+WRAP
+	chmod +x "$WORK/ocsp-publisher"
+	PUBLISHER=$WORK/ocsp-publisher
+fi
+
+# sanitizer_reports: counts a failure for each lookupd or publisher log
+# with a report of a sanitizer build (a race, a leak, undefined
+# behaviour), which would not otherwise fail a check when it comes at
+# shutdown or in a thread that answered nothing anyone looked at.
 sanitizer_reports() {
 	local f
-	for f in "$WORK"/lookupd.*.log; do
+	for f in "$WORK"/lookupd.*.log "$WORK"/publisher.*.log; do
 		[ -e "$f" ] || continue
 		if grep -qE 'WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
 			fail "sanitizer report in $(basename "$f")"
