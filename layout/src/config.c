@@ -125,7 +125,8 @@ static const struct key_def keys[] = {
 	/* A [signer]'s keys; all but certificate and key may also be given in a
 	 * [ca], for its own signers. */
 	{ SEC_SIGNER, "certificate", KEY_STRING, 0, 0, 0, NULL, SIG(certificate),
-	  "PEM signer certificate (the CA or a delegated responder)", NULL },
+	  "PEM signer certificate (the CA or a delegated responder); the file may hold one per "
+	  "CA this key signs for, and renewals", NULL },
 	{ SEC_SIGNER, "key", KEY_STRING, 0, 0, 0, NULL, SIG(key),
 	  "its private key: a PEM file, or a pkcs11: URI such as "
 	  "pkcs11:token=ocsp;object=signer1;type=private", NULL },
@@ -698,7 +699,7 @@ void config_describe(void (*line)(const char *text, void *arg), void *arg)
 			line(buf, arg);
 			last = k->section;
 		}
-		snprintf(buf, sizeof(buf), "  %-18s %s%s%s%s", k->name, k->help,
+		snprintf(buf, sizeof(buf), "  %-22s %s%s%s%s", k->name, k->help,
 		    k->def ? " (default " : "", k->def ? k->def : "", k->def ? ")" : "");
 		line(buf, arg);
 	}
