@@ -48,14 +48,26 @@ static void header_note(struct req_headers *h, const char *name, size_t n, const
  * after the line before, and after the last one must come the CR of the
  * CR LF that ends the section. This reads civetweb 1.15's buffer (Debian's
  * package, both as source and as the system library); the integration
- * tests pin it. Returns 0 when the section is sound. */
+ * tests pin it. Returns 0 when the section is sound, -2 when the request
+ * line is not, -1 when the header section is not. */
 int framing_scan(const struct mg_request_info *ri, struct req_headers *h)
 {
-	const char *end = ri->http_version;
+	const char *end = ri->http_version, *target_end;
 
 	memset(h, 0, sizeof(*h));
-	if (end == NULL)
+	if (end == NULL || ri->request_method == NULL || ri->request_uri == NULL)
 		return -1;
+	/* The request line the same way: civetweb ends the method and the
+	 * target at a SP and turns every blank, CR and LF after it into NULs,
+	 * so "GET  /" or a request line broken over two ("GET /\r\n HTTP/1.1")
+	 * would read as "GET / HTTP/1.1". RFC 9112 3 has one SP between the
+	 * parts: each must start right after the one before (handle_request
+	 * has cut the query string off the target at its '?'). */
+	target_end = ri->query_string != NULL ? ri->query_string + strlen(ri->query_string) :
+	    ri->request_uri + strlen(ri->request_uri);
+	if (ri->request_uri != ri->request_method + strlen(ri->request_method) + 1 ||
+	    end != target_end + 1 + 5)	/* SP "HTTP/" */
+		return -2;
 	end += strlen(end);
 	if (end[0] != '\0' || end[1] != '\0')
 		return -1;
@@ -104,14 +116,18 @@ static int chunked_only(const char *v)
 /* Framing that a proxy in front may read otherwise (RFC 9110 8.6, RFC
  * 9112 6 and 5.1) is refused before any body is read, and the connection
  * closed: returns the status (0 when the request may go on) and why. */
-int framing_refused(const struct mg_request_info *ri, int max_headers, int section_ok,
+int framing_refused(const struct mg_request_info *ri, int max_headers, int scan,
     const struct req_headers *h, const char **why)
 {
 	if (ri->num_headers >= MG_MAX_HEADERS || ri->num_headers > max_headers) {
 		*why = "too many header fields\n";
 		return 431;
 	}
-	if (!section_ok) {
+	if (scan == -2) {
+		*why = "malformed request line (one SP between method, target and version)\n";
+		return 400;
+	}
+	if (scan != 0) {
 		*why = "malformed header section (folded line, bare LF or blank before ':')\n";
 		return 400;
 	}

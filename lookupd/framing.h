@@ -20,17 +20,18 @@ struct req_headers {
 	int n_transfer_encoding;
 };
 
-/* Fills h from ri's fields and returns 0 when the header section is what
- * it seems (see framing.c), -1 when civetweb skipped part of it. */
+/* Fills h from ri's fields and returns 0 when the request line and the
+ * header section are what they seem (see framing.c): -2 when the request
+ * line is not, -1 when civetweb skipped part of the header section. */
 int framing_scan(const struct mg_request_info *ri, struct req_headers *h);
 
 /* Framing that a proxy in front may read otherwise is refused before any
  * body is read, and the connection closed: returns the status (0 when the
  * request may go on, else 400 or 431) and sets *why to the reason, a line
  * of text for the reply's body. max_headers is the most header fields a
- * request may have (below MG_MAX_HEADERS); section_ok is whether
- * framing_scan returned 0. */
-int framing_refused(const struct mg_request_info *ri, int max_headers, int section_ok,
+ * request may have (below MG_MAX_HEADERS); scan is what framing_scan
+ * returned. */
+int framing_refused(const struct mg_request_info *ri, int max_headers, int scan,
     const struct req_headers *h, const char **why);
 
 #endif

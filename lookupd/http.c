@@ -489,11 +489,11 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 	size_t len = 0;
 	int refused;
 
-	int section_ok = framing_scan(ri, &h) == 0;
+	int scan = framing_scan(ri, &h);
 
 	w->requests++;
 	rc.keep_alive = keep_alive_of(s, w, ri, &h);
-	if ((refused = framing_refused(ri, s->conf.max_headers, section_ok, &h, &why)) != 0)
+	if ((refused = framing_refused(ri, s->conf.max_headers, scan, &h, &why)) != 0)
 		return refuse(&rc, refused, refused == 431 ?
 		    "431 Request Header Fields Too Large" : "400 Bad Request", why);
 	/* Any body is read first: what is left unread would be parsed as

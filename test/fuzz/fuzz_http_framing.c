@@ -220,7 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct req_headers h, again;
 	const char *raw = (const char *)data, *why;
 	char *buf;
-	int section_ok, exact, status = 0;
+	int scan, section_ok, exact, status = 0;
 
 	if (size == 0 || size > MAX_INPUT)
 		return 0;
@@ -233,13 +233,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (civetweb_request(buf, (int)size, &ri, &head) != 0)
 		goto out;
 
-	section_ok = framing_scan(&ri, &h) == 0;
-	FUZZ_ASSERT((framing_scan(&ri, &again) == 0) == section_ok);
+	scan = framing_scan(&ri, &h);
+	FUZZ_ASSERT(scan == 0 || scan == -1 || scan == -2);
+	FUZZ_ASSERT(framing_scan(&ri, &again) == scan);
+	section_ok = scan == 0;
 	FUZZ_ASSERT(memcmp(&h, &again, sizeof(h)) == 0);
 	for (size_t i = 0; i < sizeof(max_headers_tried) / sizeof(max_headers_tried[0]); i++) {
 		int mh = max_headers_tried[i];
 		why = NULL;
-		status = framing_refused(&ri, mh, section_ok, &h, &why);
+		status = framing_refused(&ri, mh, scan, &h, &why);
 		FUZZ_ASSERT(status == 0 || status == 400 || status == 431);
 		FUZZ_ASSERT((status == 431) ==
 		    (ri.num_headers >= MG_MAX_HEADERS || ri.num_headers > mh));
