@@ -45,8 +45,8 @@ static void header_note(struct req_headers *h, const char *name, size_t n, const
  * MG_MAX_HEADERS. A field it never saw may be the Content-Length or
  * Connection a proxy in front did see. So the layout it leaves is read
  * back: every line must end in exactly CR LF, each field must start right
- * after the line before, and after the last one must come the CR of the
- * CR LF that ends the section. This reads civetweb 1.15's buffer (Debian's
+ * after the line before, and after the last one must come the CR LF that
+ * ends the section. This reads civetweb 1.15's buffer (Debian's
  * package, both as source and as the system library); the integration
  * tests pin it. Returns 0 when the section is sound, -2 when the request
  * line is not, -1 when the header section is not. */
@@ -87,7 +87,9 @@ int framing_scan(const struct mg_request_info *ri, struct req_headers *h)
 		if (end[0] != '\0' || end[1] != '\0')
 			return -1;
 	}
-	return end[2] == '\r' ? 0 : -1;
+	/* The LF of that CR LF is a NUL too: civetweb takes any line that
+	 * starts with a CR for the end ("\rContent-Length: 5" is skipped). */
+	return end[2] == '\r' && end[3] == '\0' ? 0 : -1;
 }
 
 static int digits_only(const char *v)
