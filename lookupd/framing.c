@@ -49,7 +49,15 @@ static void header_note(struct req_headers *h, const char *name, size_t n, const
  * ends the section. This reads civetweb 1.15's buffer (Debian's
  * package, both as source and as the system library); the integration
  * tests pin it. Returns 0 when the section is sound, -2 when the request
- * line is not, -1 when the header section is not. */
+ * line is not, -1 when the header section is not.
+ *
+ * What the layout cannot show (test/fuzz/fuzz_http_framing.c, G1 to G3):
+ * a blank line before the request line, which civetweb skips to parse
+ * the request but takes for the whole head (so the request is answered
+ * again as the next one, and a body is read from the wrong place); which
+ * whitespace the NULs after the version were ("\n " passes for CR LF);
+ * and whether a section ended in CR LF CR LF or in a bare "\n\n", told
+ * apart only by the two bytes after it. */
 int framing_scan(const struct mg_request_info *ri, struct req_headers *h)
 {
 	const char *end = ri->http_version, *target_end;

@@ -9,9 +9,10 @@
  *
  *  - framing_refused answers 0, 400 or 431 with a reason, 431 exactly
  *    when there are more fields than max_headers (or MG_MAX_HEADERS,
- *    when civetweb may have dropped some), and never 0 for a section
+ *    when civetweb may have dropped some), and never 0 for a request
  *    framing_scan found unsound;
- *  - whenever framing_scan finds the section sound, the head is exactly
+ *  - whenever framing_scan finds the request line and header section
+ *    sound, the head is exactly
  *    method SP target SP "HTTP/" version CRLF, then for every field civetweb
  *    reported name ":" OWS value CRLF (OWS: the blanks civetweb skips),
  *    then CRLF, and it ends where civetweb's body starts: no byte of it
@@ -19,8 +20,7 @@
  *  - the fields lookupd noted are the last of each name civetweb
  *    reported, and when lookupd accepts the request its Content-Length and
  *    Transfer-Encoding counts equal a count over the raw lines that knows
- *    nothing of civetweb (and tolerates what a lenient proxy would:
- *    bare LF, blanks around the name);
+ *    nothing of civetweb;
  *  - an accepted Content-Length is 1 to 18 digits (trailing blanks
  *    aside), an accepted Transfer-Encoding is "chunked", and civetweb
  *    frames the body as that says: the same length, or chunked, or no
@@ -34,12 +34,14 @@
  *     so civetweb's body (and the next request) start inside the head;
  *  G2 the run of whitespace after the HTTP version is all turned into
  *     NULs by civetweb, so lookupd sees how long it is, not what it was
- *     ("\n " or "\r\t" look like CRLF);
+ *     ("\n " or "\r\r" look like CRLF: bare LF, then a line that starts
+ *     with a blank, which a proxy may drop, with the Content-Length on it);
  *  G3 a section that ends in a bare LF ("\n\n"): framing_scan can only
- *     tell it from CRLF CRLF by one or two bytes past the head, which
- *     are the body's, or stale, or past civetweb's buffer when the head
- *     fills it. The buffer here has SLACK bytes past the input for that
- *     (NULs, as a fresh buffer holds), so ASan reports any read further. */
+ *     tell it from CRLF CRLF by the two bytes past the head, which are
+ *     the body's (a body "\r\0" passes), or stale, or past civetweb's
+ *     buffer when the head fills it. The buffer here has SLACK bytes past
+ *     the input for that (NULs, as a fresh buffer holds), so ASan reports
+ *     any read further. */
 #include <string.h>
 #include <strings.h>
 
