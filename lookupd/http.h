@@ -1,4 +1,5 @@
-/* The HTTP front of lookupd: the one file that knows civetweb.
+/* The HTTP front of lookupd: with framing.c (what civetweb's parser left
+ * of a header section), the only code that knows civetweb.
  *
  * Serves RFC 5019 / RFC 9919 GET (base64 DER in the path, at "/" and
  * under the path prefix), POST of application/ocsp-request (at "/" and at

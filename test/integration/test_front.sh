@@ -490,6 +490,12 @@ framing "a blank before the colon (Host : x)" 400 blank \
 	"GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n$VICTIM"
 framing "bare LF line endings" 400 lf \
 	"GET /healthz HTTP/1.1\nHost: x\nContent-Length: $((VLEN - 3))\n\n${VICTIM//\\r/}"
+framing "a header line that starts with a bare CR" 400 cr-line \
+	"GET /healthz HTTP/1.1\r\nHost: x\r\n\rContent-Length: $VLEN\r\n\r\n$VICTIM"
+framing "two SPs in the request line" 400 two-sp \
+	"GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n$VICTIM"
+framing "a request line broken over two lines" 400 split-line \
+	"GET /healthz \r\nHTTP/1.1\r\nHost: x\r\n\r\n$VICTIM"
 framing "$((32 + 1)) header fields (max_headers 32)" 431 fields33 \
 	"GET /healthz HTTP/1.1\r\nHost: x\r\n$(many_fields 32)\r\n$VICTIM"
 framing "70 header fields (over civetweb's 64)" 431 fields70 \
