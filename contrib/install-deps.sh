@@ -5,14 +5,17 @@
 # lookupd/civetweb.cmake), adding a deb-src entry for Debian's archive when
 # there is none. With --test, also what the tests and the benchmark use:
 # clang for the sanitizer and fuzzing build, nginx and wrk as peers,
-# SoftHSM2 and pkcs11-tool (opensc) for the PKCS#11 tests.
+# SoftHSM2 and pkcs11-tool (opensc) for the PKCS#11 tests, PostgreSQL and
+# the sqlite3 CLI for the CA-database sources.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(build-essential cmake pkg-config libssl-dev libcivetweb-dev libinih-dev
-	libp11-dev dpkg-dev openssl curl python3 ca-certificates util-linux)
+	libp11-dev libcurl4-openssl-dev zlib1g-dev libpq-dev libsqlite3-dev dpkg-dev openssl
+	curl python3 ca-certificates util-linux)
 if [ "${1:-}" = "--test" ]; then
-	packages+=(clang libclang-rt-14-dev llvm nginx-light wrk softhsm2 opensc)
+	packages+=(clang libclang-rt-14-dev llvm nginx-light wrk softhsm2 opensc
+		postgresql sqlite3)
 fi
 
 as_root() {
