@@ -36,7 +36,7 @@ static const struct cli_flag flags[] = {
 	    "ADDR:PORT[,ADDR:PORT...] (key 'listen', default\n"
 	    "127.0.0.1:8080; 0.0.0.0 for every IPv4 address; port 0\n"
 	    "picks a free port, logged at start). IPv6 ([::]:PORT)\n"
-	    "needs a civetweb built with IPv6; Debian's is not."),
+	    "works with the built-in civetweb, not Debian's library."),
 	CLI_KEY("path-prefix", 'p', "PATH", "lookupd", "path_prefix",
 	    "URL path of the responder in the certificates' AIA,\n"
 	    "e.g. /ocsp (key 'path_prefix'); requests are also\n"
@@ -49,6 +49,10 @@ static const struct cli_flag flags[] = {
 	CLI_CA("signer", "FILE", "signer", "certificate, the signer certificate and key for"),
 	CLI_CA("key", "FILE", "key", "online answers (the CA or a delegated responder),"),
 	CLI_CA("index", "FILE", "index", "and its openssl ca index when there is no tree"),
+	CLI_CA("crl", "FILE|URL", "crl", "or a CRL as its status (reloaded when it is renewed)"),
+	CLI_CA("issued", "DIR|FILE", "issued", "with --crl: the serials issued"),
+	CLI_CA("sql", "CONN", "sql", "or a CA database, asked live (postgresql://... or"),
+	CLI_CA("sql-preset", "NAME", "sql_preset", "sqlite:/path), and its schema"),
 	CLI_CA("key-passphrase-file", "FILE", "key_passphrase_file",
 	    "passphrase of an encrypted PEM key; --key may\n"
 	    "also be a pkcs11: URI (RFC 7512), and --signer/--key\n"
@@ -79,7 +83,7 @@ static const char usage_head[] =
 "       ocsp-lookupd [--tree DIR] --issuer CA.pem --signer SIGNER.pem --key KEY.pem\n"
 "                    [--index index.txt] [--listen ADDR:PORT] [options]\n"
 "\n"
-"Answers OCSP requests (RFC 6960, RFC 5019/9919 GET and POST) from the tree of\n"
+"Answers OCSP requests (RFC 6960 and RFC 9919 GET and POST) from the tree of\n"
 "pre-signed responses that ocsp-publisher writes. With a CA's key it also signs\n"
 "online what the tree cannot answer: nonces, SHA-256/384/512 CertIDs that were\n"
 "not pre-signed, several certificates in one request, serials nobody\n"

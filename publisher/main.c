@@ -17,7 +17,7 @@
 #include "ocsp/log.h"
 #include "ocsp/signer.h"
 #include "ocsp/sink.h"
-#include "ocsp/source_index.h"
+#include "ocsp/source.h"
 #include "ocsp/status.h"
 #include "ocsp/timefmt.h"
 #include "ocsp/tree.h"
@@ -37,6 +37,12 @@ enum { FLAG_CHECK = 1, FLAG_DRY_RUN, FLAG_FORCE, FLAG_QUIET, FLAG_NO_PROGRESS,
 static const struct cli_flag flags[] = {
 	CLI_CONFIG_FILE("config", 'c', "FILE", "configuration with one [ca NAME] section per CA"),
 	CLI_CA("index", "FILE", "index", "openssl ca index file (one CA on the command line)"),
+	CLI_CA("crl", "FILE|URL", "crl", "or a CRL (DER or PEM, http(s) URLs fetched)"),
+	CLI_CA("issued", "DIR|FILE", "issued",
+	    "with --crl: the serials issued (certificates, or hex serials)"),
+	CLI_CA("sql", "CONN", "sql",
+	    "or a CA database: postgresql://user@host:port/db or sqlite:/path"),
+	CLI_CA("sql-preset", "NAME", "sql_preset", "its schema: openxpki or ejbca"),
 	CLI_CA("issuer", "FILE", "issuer", "PEM certificate of the issuing CA"),
 	CLI_CA("signer", "FILE", "signer",
 	    "PEM signer certificate (the CA or a delegated responder);\n"
@@ -187,8 +193,25 @@ static void warn_plain(void *arg, const char *msg)
 	log_warn("%s", msg);
 }
 
-int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const struct signer_set *set,
-    int64_t now, struct err *e)
+/* The status, read whole; its source is closed again (a run reads once). */
+static int read_status(struct pub_ca *p, const char *cache_dir, int64_t now, struct err *e)
+{
+	struct source_warn sw = { warn_ca, (void *)p->conf->name };
+	struct source_conf sc;
+	struct source *src;
+	int r;
+
+	source_conf_of_ca(&sc, p->conf, cache_dir, p->ca->issuer, &sw);
+	if (source_open(&sc, &src, e) != 0)
+		return -1;
+	r = source_read(src, now, &p->recs, e);
+	p->valid_until = p->conf->crl_bounds_validity ? source_valid_until(src) : INT64_MAX;
+	source_close(src);
+	return r;
+}
+
+int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const char *cache_dir,
+    const struct signer_set *set, int64_t now, struct err *e)
 {
 	struct ca_warn w = { warn_ca, (void *)conf->name };
 
@@ -202,7 +225,7 @@ int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const struct signe
 	atomic_init(&p->signatures, 0);
 	atomic_init(&p->errors, 0);
 	if (ca_load_conf(conf, set, now, &w, &p->ca, e) != 0 ||
-	    source_index_read(conf->index, &p->recs, e) != 0) {
+	    read_status(p, cache_dir, now, e) != 0) {
 		p->bad_input = 1;
 		return -1;
 	}
@@ -226,7 +249,7 @@ static size_t load_cas(struct pub_ca *cas, const struct config *c,
 	struct err e;
 
 	for (size_t i = 0; i < c->ncas; i++) {
-		if (pub_ca_load(&cas[i], &c->cas[i], set, now, &e) != 0) {
+		if (pub_ca_load(&cas[i], &c->cas[i], c->cache_dir, set, now, &e) != 0) {
 			log_error("ca %s: %s", c->cas[i].name, e.msg);
 			bad++;
 		}

@@ -41,7 +41,14 @@ static int is_due(const struct pub_ca *p, const struct status_rec *old, int64_t 
 	if (old->this_update <= p->previous_signer_until &&
 	    now >= p->signer_since + spread_point(&old->serial, p->spread))
 		return 1;
-	return now >= old->this_update + refresh - spread_point(&old->serial, refresh / 4);
+	if (now >= old->this_update + refresh - spread_point(&old->serial, refresh / 4))
+		return 1;
+	/* Cut short by its source (a CRL's nextUpdate): due once it has no
+	 * more life left than a refresh would leave it, if signing now gives
+	 * it more. */
+	return old->next_update < p->valid_until &&
+	    old->next_update - now <= p->conf->validity - refresh +
+	    spread_point(&old->serial, refresh / 4);
 }
 
 /* After a change of signer, what the old one signed is re-signed spread

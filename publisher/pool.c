@@ -80,6 +80,11 @@ static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
 
 	response_times(p->conf->validity, p->conf->backdate, r, now, &tu, &nu);
 	after_previous_signer(p, now, &tu);
+	/* What a CRL says holds until its nextUpdate, no longer. */
+	if (nu > p->valid_until)
+		nu = p->valid_until;
+	if (nu <= now)
+		return err_set(e, "the source's data is valid only until before now");
 	serial_name(&r->serial, name);
 	s.serial = &r->serial;
 	s.st = r;

@@ -38,6 +38,7 @@ struct pub_ca {
 	const struct ca_conf *conf;
 	struct ca *ca;
 	struct status_list recs;	/* the new status, sorted by serial */
+	int64_t valid_until;		/* no nextUpdate later (a CRL's); INT64_MAX: none */
 	size_t *sign;			/* indexes into recs to sign */
 	size_t nsign;
 	struct serial *removed;		/* serials gone from the source */
@@ -72,10 +73,11 @@ struct pub_ca {
  * the one-thread rate with 2 threads, and no more with 4 or 8. */
 #define TOKEN_THREADS_MAX 16
 
-/* Loads certificates, signers (from set) and index of one CA; on error
- * sets bad_input. */
-int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const struct signer_set *set,
-    int64_t now, struct err *e);
+/* Loads certificates, signers (from set) and the status of one CA (from
+ * its source; cache_dir for fetched CRLs, may be NULL); on error sets
+ * bad_input. */
+int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const char *cache_dir,
+    const struct signer_set *set, int64_t now, struct err *e);
 void pub_ca_fini(struct pub_ca *p);
 
 /* Decides what to sign and remove against the tree's status index.

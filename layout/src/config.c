@@ -11,12 +11,15 @@
 #include "ocsp/array.h"
 #include "ocsp/certid.h"
 #include "ocsp/duration.h"
+#include "ocsp/source.h"
 #include "ini_setup.h"
 
 enum section_kind { SEC_TOP, SEC_PUBLISHER, SEC_LOOKUPD, SEC_CA, SEC_SIGNER };
 /* KEY_OWN_CERT and KEY_OWN_KEY are a [ca]'s signer and key: they pair up
  * into the CA's own signers. */
-enum key_type { KEY_STRING, KEY_INT, KEY_DURATION, KEY_CHOICE, KEY_HASHES,
+/* KEY_SOURCE: source, and its shorthands index, crl and sql, all setting
+ * a CA's source string (source.h). */
+enum key_type { KEY_STRING, KEY_INT, KEY_DURATION, KEY_CHOICE, KEY_HASHES, KEY_SOURCE,
 	KEY_OWN_CERT, KEY_OWN_KEY };
 
 struct key_def {
@@ -35,6 +38,7 @@ static const char *const yes_no[] = { "no", "yes", NULL };
 static const char *const unknown_answers[] = { "unknown", "revoked", "unauthorized", NULL };
 static const char *const paddings[] = { "pkcs1", "pss", NULL };
 static const char *const responder_ids[] = { "key", "name", NULL };
+static const char *const unlisted_answers[] = { "policy", "good", NULL };
 
 #define TOP(f) offsetof(struct config, f)
 #define CA(f) offsetof(struct ca_conf, f)
@@ -47,6 +51,9 @@ static const struct key_def keys[] = {
 	{ SEC_TOP, "pkcs11_module", KEY_STRING, 0, 0, 0, NULL, TOP(pkcs11_module),
 	  "PKCS#11 module for pkcs11: keys that name none (default: p11-kit's proxy)",
 	  NULL },
+	{ SEC_TOP, "cache_dir", KEY_STRING, 0, 0, 0, NULL, TOP(cache_dir),
+	  "where fetched CRLs and their validators are kept between runs, so a fetch "
+	  "can be conditional (default: none, every run fetches all)", NULL },
 
 	{ SEC_PUBLISHER, "threads", KEY_INT, 0, 1024, 0, "0", TOP(pub_threads),
 	  "signing threads; 0 uses every core", NULL },
@@ -104,8 +111,54 @@ static const struct key_def keys[] = {
 	{ SEC_CA, "signer_expiry_warning", KEY_DURATION, 0, 365 * DAY, 'd', "14d",
 	  CA(signer_expiry_warning), "warn at every run while the chosen signer "
 	  "expires within this", NULL },
-	{ SEC_CA, "index", KEY_STRING, 0, 0, 0, NULL, CA(index),
-	  "openssl ca index file with the certificates' status", NULL },
+	{ SEC_CA, "source", KEY_SOURCE, 0, 0, 0, NULL, CA(source),
+	  "where the status comes from: index:FILE (openssl ca), crl:FILE|URL (with "
+	  "'issued'), sql:postgresql://user@host:port/db or sql:sqlite:/path (with "
+	  "sql_preset or sql_query); .gz files are read as they are", NULL },
+	{ SEC_CA, "index", KEY_SOURCE, 0, 0, 0, NULL, CA(source),
+	  "openssl ca index file with the certificates' status (source = index:FILE)",
+	  NULL },
+	{ SEC_CA, "crl", KEY_SOURCE, 0, 0, 0, NULL, CA(source),
+	  "a CRL file or http(s) URL as the status (source = crl:...)", NULL },
+	{ SEC_CA, "sql", KEY_SOURCE, 0, 0, 0, NULL, CA(source),
+	  "a CA database as the status (source = sql:...)", NULL },
+	{ SEC_CA, "issued", KEY_STRING, 0, 0, 0, NULL, CA(issued),
+	  "serials the CA issued, for a CRL source: dir:DIR of certificates or file:FILE "
+	  "of hex serials, one a line (reloaded when it changes)", NULL },
+	{ SEC_CA, "unlisted", KEY_CHOICE, 0, 0, 0, "policy", CA(unlisted),
+	  "a CRL source without 'issued': serials not on the CRL follow 'unknown' "
+	  "(policy), or are answered good online (good; warned about at every start)",
+	  unlisted_answers },
+	{ SEC_CA, "crl_signer", KEY_STRING, 0, 0, 0, NULL, CA(crl_signer),
+	  "PEM certificate that signs the CRL when it is not the CA (issued by it, with "
+	  "cRLSign)", NULL },
+	{ SEC_CA, "crl_delta", KEY_STRING, 0, 0, 0, NULL, CA(crl_delta),
+	  "a delta CRL (file or URL) applied on top of the CRL", NULL },
+	{ SEC_CA, "crl_grace", KEY_DURATION, 0, 7 * DAY, 'h', "0", CA(crl_grace),
+	  "use a CRL this long past its nextUpdate (default: refuse it)", NULL },
+	{ SEC_CA, "crl_bounds_validity", KEY_CHOICE, 0, 0, 0, "yes", CA(crl_bounds_validity),
+	  "a response's nextUpdate is no later than the CRL's (yes); no lets 'validity' "
+	  "alone decide", yes_no },
+	{ SEC_CA, "fetch_timeout", KEY_DURATION, 1, 3600, 's', "60s", CA(fetch_timeout),
+	  "longest fetch of a CRL URL, all of it", NULL },
+	{ SEC_CA, "fetch_connect_timeout", KEY_DURATION, 1, 300, 's', "10s",
+	  CA(fetch_connect_timeout), "longest wait to connect to a CRL URL", NULL },
+	{ SEC_CA, "fetch_max_bytes", KEY_INT, 1024, 4294967296LL, 0, "268435456",
+	  CA(fetch_max_bytes), "largest CRL accepted (bytes, after decompression)", NULL },
+	{ SEC_CA, "sql_preset", KEY_STRING, 0, 0, 0, NULL, CA(sql_preset),
+	  "the CA product's schema: openxpki or ejbca", NULL },
+	{ SEC_CA, "sql_query", KEY_STRING, 0, 0, 0, NULL, CA(sql_query),
+	  "instead of a preset: a query returning the status columns (see README)", NULL },
+	{ SEC_CA, "sql_issuer", KEY_STRING, 0, 0, 0, NULL, CA(sql_issuer),
+	  "the issuer column's value for this CA (default: derived from 'issuer' as the "
+	  "preset's product writes it)", NULL },
+	{ SEC_CA, "sql_password_file", KEY_STRING, 0, 0, 0, NULL, CA(sql_password_file),
+	  "file holding the database password (else sql_password_env, else the URI's)",
+	  NULL },
+	{ SEC_CA, "sql_password_env", KEY_STRING, 0, 0, 0, NULL, CA(sql_password_env),
+	  "environment variable holding the database password", NULL },
+	{ SEC_CA, "sql_cache_ttl", KEY_DURATION, 0, 3600, 's', "5s", CA(sql_cache_ttl),
+	  "lookupd: how long an answer read live from the database is reused", NULL },
 	{ SEC_CA, "validity", KEY_DURATION, 3600, 10 * DAY, 'd', "4d", CA(validity),
 	  "nextUpdate - thisUpdate (bare number: days; at most 10 days)", NULL },
 	{ SEC_CA, "refresh", KEY_DURATION, 0, 10 * DAY, 'd', "0", CA(refresh),
@@ -199,6 +252,8 @@ static int set_hashes(const struct key_def *k, void *base, const char *value,
 }
 
 static int apply_defaults(enum section_kind sec, void *base, struct err *e);
+static int set_source(const struct key_def *k, void *base, const char *value,
+    struct err *e);
 static int set_own(const struct key_def *k, void *base, const char *value,
     struct err *e);
 
@@ -245,6 +300,8 @@ static int set_value(const struct key_def *k, void *base, const char *value,
 		return set_choice(k, base, value, e);
 	case KEY_HASHES:
 		return set_hashes(k, base, value, e);
+	case KEY_SOURCE:
+		return set_source(k, base, value, e);
 	case KEY_OWN_CERT:
 	case KEY_OWN_KEY:
 		return set_own(k, base, value, e);
@@ -269,6 +326,33 @@ static int set_string(char **slot, const char *value, struct err *e)
 		return err_set(e, "out of memory");
 	free(*slot);
 	*slot = copy;
+	return 0;
+}
+
+/* source takes "kind:where"; index, crl and sql take the where of their
+ * kind. Either way the source string is checked now, so a typo is named
+ * with its line. The last key given wins, as for any key. */
+static int set_source(const struct key_def *k, void *base, const char *value,
+    struct err *e)
+{
+	char **slot = (char **)((char *)base + k->offset);
+	int shorthand = strcmp(k->name, "source") != 0;
+	size_t n = strlen(k->name) + 1 + strlen(value) + 1;
+	struct source_spec spec;
+	char *s = malloc(n);
+
+	if (s == NULL)
+		return err_set(e, "out of memory");
+	if (shorthand)
+		snprintf(s, n, "%s:%s", k->name, value);
+	else
+		snprintf(s, n, "%s", value);
+	if (source_spec_parse(s, &spec, e) != 0) {
+		free(s);
+		return err_prefix(e, "%s", k->name);
+	}
+	free(*slot);
+	*slot = s;
 	return 0;
 }
 
@@ -322,6 +406,8 @@ static void ca_conf_fini(struct ca_conf *ca)
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].section == SEC_CA && keys[i].type == KEY_STRING)
 			free(*(char **)((char *)ca + keys[i].offset));
+	free(ca->source);
+	free(ca->index);
 	for (size_t i = 0; i < ca->nown; i++)
 		signer_conf_fini(&ca->own[i]);
 	free(ca->own);
@@ -635,6 +721,40 @@ static int finish_signers(struct config *c, const char *where, struct err *e)
 	return 0;
 }
 
+/* What only the whole section tells about its source: the keys that go
+ * with each kind, and index, which lookupd reads when there is no tree. */
+static int finish_source(const char *where, struct ca_conf *ca, struct err *e)
+{
+	struct source_spec spec;
+
+	free(ca->index);
+	ca->index = NULL;
+	if (ca->source == NULL)
+		return 0;
+	if (source_spec_parse(ca->source, &spec, e) != 0)
+		return err_prefix(e, "%s:%u: [ca %s] source", where, ca->line, ca->name);
+	if (spec.kind == SOURCE_INDEX && (ca->index = strndup(spec.where, spec.where_len)) == NULL)
+		return err_set(e, "out of memory");
+	if (spec.kind != SOURCE_CRL && (ca->issued || ca->crl_signer || ca->crl_delta))
+		return err_set(e, "%s:%u: [ca %s] 'issued', 'crl_signer' and 'crl_delta' go with "
+		    "a crl: source", where, ca->line, ca->name);
+	if (spec.kind == SOURCE_CRL && ca->issued && ca->unlisted)
+		return err_set(e, "%s:%u: [ca %s] has both 'issued' and 'unlisted = good': with "
+		    "a list, unlisted serials are not issued", where, ca->line, ca->name);
+	if (spec.kind != SOURCE_SQL && (ca->sql_preset || ca->sql_query || ca->sql_issuer ||
+	    ca->sql_password_file || ca->sql_password_env))
+		return err_set(e, "%s:%u: [ca %s] the sql_ keys go with an sql: source", where,
+		    ca->line, ca->name);
+	if (spec.kind == SOURCE_SQL && (ca->sql_preset == NULL) == (ca->sql_query == NULL))
+		return err_set(e, "%s:%u: [ca %s] an sql: source needs either 'sql_preset' "
+		    "(openxpki or ejbca) or 'sql_query'", where, ca->line, ca->name);
+	if (ca->sql_preset && strcmp(ca->sql_preset, "openxpki") != 0 &&
+	    strcmp(ca->sql_preset, "ejbca") != 0)
+		return err_set(e, "%s:%u: [ca %s] sql_preset: '%s' is not one of openxpki, ejbca",
+		    where, ca->line, ca->name, ca->sql_preset);
+	return 0;
+}
+
 static int finish_ca(struct config *c, struct ca_conf *ca, enum config_user who,
     struct err *e)
 {
@@ -642,8 +762,11 @@ static int finish_ca(struct config *c, struct ca_conf *ca, enum config_user who,
 
 	if (ca->issuer == NULL)
 		return err_set(e, "%s:%u: [ca %s] has no 'issuer'", where, ca->line, ca->name);
-	if (who == CONFIG_PUBLISHER && ca->index == NULL)
-		return err_set(e, "%s:%u: [ca %s] has no 'index'", where, ca->line, ca->name);
+	if (who == CONFIG_PUBLISHER && ca->source == NULL)
+		return err_set(e, "%s:%u: [ca %s] has no 'source' (or 'index', 'crl', 'sql')",
+		    where, ca->line, ca->name);
+	if (finish_source(where, ca, e) != 0)
+		return -1;
 	ca->nuse = 0;
 	for (size_t i = 0; i < ca->nown; i++) {
 		struct signer_conf *sc = &ca->own[i];

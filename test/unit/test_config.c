@@ -67,7 +67,7 @@ static void test_sample(void)
 			CHECK_STR(a->own[0].certificate, "/etc/ocsp/demo-ocsp.pem");
 			CHECK_STR(a->own[0].key, "/etc/ocsp/demo-ocsp.key");
 		}
-		CHECK_STR(a->index, "/etc/ocsp/demo/index.txt");
+		CHECK_STR(a->source, "index:/etc/ocsp/demo/index.txt");
 		CHECK_EQ(a->validity, 2 * DAY);	/* a bare number is days */
 		CHECK_EQ(a->refresh, 12 * 3600);
 		CHECK_EQ(a->backdate, 1800);
@@ -154,6 +154,14 @@ static const struct {
 	{ "reload_interval 0", "[lookupd]\nreload_interval = 0\n", 2, "outside 1s..1h" },
 	{ "bad duration", "[ca a]\nvalidity = 4x\n", 2, "'4x' is not a duration" },
 	{ "negative duration", "[ca a]\nrefresh = -1h\n", 2, "is not a duration" },
+	{ "an unknown source kind", "[ca a]\nissuer = x\nsource = ldap://x\n", 3,
+	  "source: 'ldap://x' is not index:FILE, crl:FILE|URL or sql:CONNECTION" },
+	{ "a source without a place", "[ca a]\nsource = crl:\n", 2,
+	  "source: 'crl:' names no file or URL" },
+	{ "an empty shorthand", "[ca a]\nsql =\n", 2, "sql: 'sql:' names no database" },
+	{ "unlisted answered unknown", "[ca a]\nunlisted = unknown\n", 2,
+	  "'unknown' is not one of policy, good" },
+	{ "crl_grace over a week", "[ca a]\ncrl_grace = 8d\n", 2, "outside 0s..7d" },
 	{ "syntax error", "[ca a]\nissuer = x\nthis line is wrong\n", 3, "syntax error" },
 	{ "unterminated section", "tree = /t\n[ca a\nissuer = x\n", 2, "syntax error" },
 	{ "bad CA name", "[ca bad/name]\nissuer = x\n", 2, "CA name 'bad/name'" },
@@ -337,7 +345,36 @@ static void test_finish(void)
 		  "\n[ca a]\nissuer = i\nsigner = s\nindex = x\n",
 		  ":3: [ca a] has no 'key' for its signer s", 0 },
 		{ "publisher without index", CONFIG_PUBLISHER,
-		  "[ca a]\nissuer = i\nsigner = s\nkey = k\n", "[ca a] has no 'index'", 0 },
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\n",
+		  "[ca a] has no 'source' (or 'index', 'crl', 'sql')", 0 },
+		{ "a source string", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\nsource = index:x\n", NULL, 2 * DAY },
+		{ "a crl shorthand with its list", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\ncrl = http://h/c.crl\n"
+		  "issued = dir:/certs\ncrl_grace = 2h\n", NULL, 2 * DAY },
+		{ "issued with an index", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\nindex = x\nissued = file:s\n",
+		  "'issued', 'crl_signer' and 'crl_delta' go with a crl: source", 0 },
+		{ "issued and unlisted = good", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\ncrl = c\nissued = file:s\n"
+		  "unlisted = good\n", "has both 'issued' and 'unlisted = good'", 0 },
+		{ "sql without preset or query", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\nsql = sqlite:/x.db\n",
+		  "needs either 'sql_preset' (openxpki or ejbca) or 'sql_query'", 0 },
+		{ "sql with both preset and query", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\nsql = sqlite:/x.db\n"
+		  "sql_preset = ejbca\nsql_query = select 1\n",
+		  "needs either 'sql_preset' (openxpki or ejbca) or 'sql_query'", 0 },
+		{ "an unknown preset", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\nsql = sqlite:/x.db\n"
+		  "sql_preset = dogtag\n", "sql_preset: 'dogtag' is not one of openxpki, ejbca", 0 },
+		{ "an sql preset", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\n"
+		  "source = sql:postgresql://ca@127.0.0.1:5432/openxpki\nsql_preset = openxpki\n"
+		  "sql_password_file = /etc/ocsp/db.pw\n", NULL, 2 * DAY },
+		{ "sql keys with a crl", CONFIG_PUBLISHER,
+		  "[ca a]\nissuer = i\nsigner = s\nkey = k\ncrl = c\nsql_preset = ejbca\n",
+		  "the sql_ keys go with an sql: source", 0 },
 		{ "publisher without signer", CONFIG_PUBLISHER,
 		  "[ca a]\nissuer = i\nkey = k\nindex = x\n", "[ca a] has no 'signer' for its key k",
 		  0 },

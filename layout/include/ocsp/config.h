@@ -56,7 +56,18 @@ struct ca_conf {
 	char name[CONFIG_CA_NAME_MAX + 1];
 	unsigned line;		/* line of its section's first key, 0 on the command line */
 	char *issuer;		/* PEM issuer certificate */
-	char *index;		/* openssl ca index file */
+	char *source;		/* "index:...", "crl:..." or "sql:..." (source.h) */
+	char *index;		/* after config_finish: the index file of an index: source */
+	char *issued;		/* CRL source: "dir:..." or "file:..." serials issued */
+	int64_t unlisted;	/* CRL source without issued: 1 answers unlisted good */
+	char *crl_signer;
+	char *crl_delta;
+	int64_t crl_grace;
+	int64_t crl_bounds_validity;	/* nextUpdate no later than the CRL's */
+	int64_t fetch_timeout, fetch_connect_timeout, fetch_max_bytes;
+	char *sql_preset, *sql_query, *sql_issuer;
+	char *sql_password_file, *sql_password_env;
+	int64_t sql_cache_ttl;
 	/* Its own signers, from signer/key pairs (repeated flags give several),
 	 * with the signer settings of the section. */
 	struct signer_conf *own;
@@ -88,6 +99,7 @@ struct config {
 	char *path;		/* the file read, NULL if none */
 	char *tree;
 	char *pkcs11_module;	/* PKCS#11 module for keys that name none */
+	char *cache_dir;	/* fetched CRLs and validators, between runs */
 
 	/* [publisher] */
 	int64_t pub_threads;	/* 0: one per core */

@@ -81,6 +81,12 @@ struct source_conf {
 };
 
 struct source;
+struct ca_conf;
+
+/* Fills c from a CA's section (its source keys) and the top level's
+ * cache_dir; issuer and warn are the caller's. Strings point into ca. */
+void source_conf_of_ca(struct source_conf *c, const struct ca_conf *ca,
+    const char *cache_dir, X509 *issuer, const struct source_warn *warn);
 
 /* Opens the source (connects, or reads nothing yet; a CRL is fetched on
  * the first read). -1 with a message naming the source. */
@@ -120,5 +126,7 @@ int64_t source_valid_until(const struct source *s);
 /* For messages: "index:/path", "crl:URL", "sql:postgresql://u@h/db",
  * never with a password. */
 const char *source_name(const struct source *s);
+
+enum source_kind source_kind_of(const struct source *s);
 
 #endif
