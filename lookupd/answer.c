@@ -339,8 +339,20 @@ static int tree_answered(struct answerer *a, const struct ocsp_request *req, int
 	return 1;
 }
 
+/* Whether the tree's response may answer req's one CertID: unless the CA's
+ * live source (a database) says otherwise than the status it was signed
+ * from, and a key is online to say it instead. */
+static int tree_current(const struct online_ca *oc, int key, const struct ocsp_request *req,
+    int64_t now)
+{
+	if (!key || oc->view == NULL || !req->id[0].serial_ok)
+		return 1;
+	return status_view_tree_agrees(oc->view, &req->id[0].serial, now);
+}
+
 /* The decision, once the request is decoded into s->req:
- * - one CertID, and no nonce for a CA whose key is online: the tree first;
+ * - one CertID, and no nonce for a CA whose key is online: the tree first,
+ *   if it agrees with the CA's live source when it has one;
  * - what the tree cannot answer, a nonce, several CertIDs: signed online
  *   when the CA's key is online;
  * - otherwise the offline answer. Without a key online a nonce request
@@ -355,7 +367,8 @@ static void answer_decoded(struct answerer *a, struct answer_scratch *s, int64_t
 
 	if (signature_refused(oc, req, out))
 		return;
-	if (req->n == 1 && !(req->has_nonce && key) && tree_answered(a, req, now, &r, out))
+	if (req->n == 1 && !(req->has_nonce && key) && tree_current(oc, key, req, now) &&
+	    tree_answered(a, req, now, &r, out))
 		return;
 	if (key && answer_online(a, oc, s, now, out) == 0)
 		return;

@@ -44,10 +44,23 @@ static int load_requestors(struct online_ca *oc, struct err *e)
 	return 0;
 }
 
-static int load_view(struct online_ca *oc, const char *tree, struct err *e)
+/* Once as a live source goes down, once as it comes back. */
+static void on_outage(void *arg, int down, const char *msg)
+{
+	if (down)
+		log_error("ca %s: %s; answering from the tree's pre-signed responses (tryLater "
+		    "where there is none) while it is down", (const char *)arg, msg);
+	else
+		log_info("ca %s: %s answers again", (const char *)arg, msg);
+}
+
+static int load_view(struct online_ca *oc, const struct config *c, const char *tree,
+    struct err *e)
 {
 	char path[TREE_PATH_MAX];
-	struct status_view_opts vo = { NULL, oc->conf->index };
+	struct status_view_opts vo = { .outage = on_outage, .arg = (void *)oc->conf->name };
+	struct source_warn sw = { warn_ca, (void *)oc->conf->name };
+	struct source_conf sc;
 
 	if (tree != NULL) {
 		if (tree_path(path, sizeof(path), tree, oc->ca->dir, HASH_SHA1,
@@ -55,12 +68,17 @@ static int load_view(struct online_ca *oc, const char *tree, struct err *e)
 			return err_set(e, "tree path too long");
 		vo.status_index = path;
 	}
-	if (vo.status_index == NULL && vo.index == NULL)
+	if (oc->conf->source != NULL) {
+		source_conf_of_ca(&sc, oc->conf, c->cache_dir, oc->ca->issuer, &sw);
+		if (source_open(&sc, &vo.source, e) != 0)
+			return -1;
+	}
+	if (vo.status_index == NULL && vo.source == NULL)
 		return 0;
 	return status_view_new(&vo, &oc->view, e);
 }
 
-static int load_ca(struct online_ca *oc, const struct ca_conf *conf,
+static int load_ca(struct online_ca *oc, const struct config *c, const struct ca_conf *conf,
     const struct signer_set *set, const char *tree, int strict, struct err *e)
 {
 	struct ca_warn w = { warn_ca, (void *)conf->name };
@@ -72,14 +90,15 @@ static int load_ca(struct online_ca *oc, const struct ca_conf *conf,
 		return -1;
 	if (r > 0)
 		log_error("ca %s: %s; answering it from the tree only", conf->name, e->msg);
-	if (load_requestors(oc, e) != 0 || load_view(oc, tree, e) != 0)
+	if (load_requestors(oc, e) != 0 || load_view(oc, c, tree, e) != 0)
 		return -1;
 	return 0;
 }
 
 static void describe(const struct online_ca *oc)
 {
-	const char *status = oc->view ? status_view_source(oc->view) : "none";
+	char buf[SOURCE_SPEC_MAX + 64];
+	const char *status = oc->view ? status_view_source(oc->view, buf, sizeof(buf)) : "none";
 	const struct ca_signer *cs = ca_signer_now(oc->ca);
 
 	if (cs != NULL)
@@ -111,7 +130,7 @@ int online_new(const struct config *c, const char *tree, int strict, struct onli
 	}
 	for (size_t i = 0; i < c->ncas; i++, o->n++) {
 		o->cas[i].index = i;
-		if (load_ca(&o->cas[i], &c->cas[i], o->set, tree, strict, e) != 0) {
+		if (load_ca(&o->cas[i], c, &c->cas[i], o->set, tree, strict, e) != 0) {
 			err_prefix(e, "ca %s", c->cas[i].name);
 			o->n++;
 			online_free(o);
@@ -198,14 +217,15 @@ void online_refresh(struct online *o, int64_t now)
 
 	for (size_t i = 0; o != NULL && i < o->n; i++) {
 		struct online_ca *oc = &o->cas[i];
-		int r = oc->view ? status_view_reload(oc->view, &e) : 0;
+		char buf[SOURCE_SPEC_MAX + 64];
+		int r = oc->view ? status_view_reload(oc->view, now, &e) : 0;
 		rechoose(oc, now);
 		if (r < 0)
 			log_error("ca %s: %s (the previous status stays in service)",
 			    oc->conf->name, e.msg);
 		else if (r > 0)
-			log_info("ca %s: new status loaded from the %s", oc->conf->name,
-			    status_view_source(oc->view));
+			log_info("ca %s: new status loaded from %s", oc->conf->name,
+			    status_view_source(oc->view, buf, sizeof(buf)));
 	}
 }
 
@@ -252,7 +272,7 @@ static struct signer_ctx *worker_ctx(struct online_worker *w, const struct onlin
 /* The status of one CertID: its record, or the CA's policy for a serial
  * it never issued (RFC 6960 2.2: never "good"). */
 static enum online_status status_of(const struct online_ca *oc, const struct req_certid *id,
-    struct status_rec *st, int *extended_revoke)
+    int64_t now, struct status_rec *st, int *extended_revoke)
 {
 	enum status_find f = STATUS_ABSENT;
 
@@ -262,7 +282,7 @@ static enum online_status status_of(const struct online_ca *oc, const struct req
 	 * conforming CA issues one. */
 	if (!id->serial_ok)
 		return ONLINE_UNAUTHORIZED;
-	f = status_view_find(oc->view, &id->serial, st);
+	f = status_view_find(oc->view, &id->serial, now, st);
 	if (f == STATUS_NO_DATA)
 		return ONLINE_TRY_LATER;
 	if (f == STATUS_FOUND)
@@ -292,6 +312,7 @@ enum online_status online_sign(const struct online_ca *oc, const struct ocsp_req
 	const struct ca_signer *cs;
 	struct signer_ctx *ctx;
 	enum online_status r;
+	int64_t ttl;
 
 	/* Read the epoch first: a reload or a rollover during the lookups
 	 * below makes the answer look older than it is, never newer. */
@@ -304,7 +325,7 @@ enum online_status online_sign(const struct online_ca *oc, const struct ocsp_req
 	for (size_t i = 0; i < req->n; i++) {
 		const struct req_certid *id = &req->id[i];
 		int64_t tu, nu;
-		if ((r = status_of(oc, id, &st[i], &o.extended_revoke)) != ONLINE_SIGNED)
+		if ((r = status_of(oc, id, now, &st[i], &o.extended_revoke)) != ONLINE_SIGNED)
 			return r;
 		response_times(oc->conf->validity, oc->conf->backdate, &st[i], now, &tu, &nu);
 		s[i] = (struct single_resp){ id->alg, id->name_hash, id->key_hash, &id->serial,
@@ -322,6 +343,9 @@ enum online_status online_sign(const struct online_ca *oc, const struct ocsp_req
 	out->refresh_at = out->this_update + oc->conf->refresh;
 	if (out->refresh_at > out->next_update)
 		out->refresh_at = out->next_update;
+	/* A live source changes without a reload: no longer than its cache. */
+	if (status_view_live(oc->view, &ttl) && ttl > 0 && out->refresh_at > now + ttl)
+		out->refresh_at = now + ttl;
 	if ((ctx = worker_ctx(w, oc, cs, e)) == NULL ||
 	    response_build(cs, ctx, s, req->n, &o, w->buf, RESPONSE_MAX, &out->der,
 	    &out->len, e) != 0)

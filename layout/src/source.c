@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ocsp/config.h"
+#include "ocsp/fsutil.h"
 #include "ocsp/source_index.h"
 #include "source_int.h"
 
@@ -66,10 +67,24 @@ void source_conf_of_ca(struct source_conf *c, const struct ca_conf *ca,
 }
 
 /* The index of openssl ca: read whole at every run; lookupd reads it
- * through the status view (status_view.h), not live. */
+ * through the status view (status_view.h), not live, again whenever the
+ * file is replaced or changed. */
 struct index_source {
 	char *path;
+	struct file_sig sig;
 };
+
+static int index_refresh(void *impl, int64_t now, struct err *e)
+{
+	struct index_source *is = impl;
+	struct file_sig sig;
+
+	file_sig_get(is->path, 1, &sig);
+	if (file_sig_eq(&sig, &is->sig))
+		return 0;
+	is->sig = sig;
+	return 1;
+}
 
 static int index_read(void *impl, int64_t now, struct status_list *out, struct err *e)
 {
@@ -90,6 +105,7 @@ static void index_close(void *impl)
 
 static const struct source_ops index_ops = {
 	.read = index_read,
+	.refresh = index_refresh,
 	.close = index_close,
 };
 
@@ -102,6 +118,8 @@ static int index_open(const struct source_conf *c, const struct source_spec *spe
 		free(is);
 		return err_set(e, "out of memory");
 	}
+	/* No file has this identity: the first refresh says "changed". */
+	is->sig.exists = -1;
 	s->ops = &index_ops;
 	s->impl = is;
 	return 0;
@@ -206,6 +224,12 @@ const char *source_name(const struct source *s)
 enum source_kind source_kind_of(const struct source *s)
 {
 	return s->kind;
+}
+
+int source_is_live(const struct source *s, int64_t *ttl)
+{
+	*ttl = s->live_ttl;
+	return s->ops->lookup != NULL;
 }
 
 /* Until their modules land. */

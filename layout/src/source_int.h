@@ -22,6 +22,7 @@ struct source {
 	void *impl;
 	char *name;		/* for messages, without a password; NULL: the string */
 	int64_t valid_until;	/* of the data in service */
+	int64_t live_ttl;	/* a live answer's reuse; 0: until a refresh */
 };
 
 /* Each fills s->ops, s->impl and, when the string holds a secret, s->name. */

@@ -129,4 +129,9 @@ const char *source_name(const struct source *s);
 
 enum source_kind source_kind_of(const struct source *s);
 
+/* Whether source_lookup asks the source itself (a database, a CRL kept in
+ * memory); *ttl gets how long an answer may be reused (0: until
+ * source_refresh says there is new data). */
+int source_is_live(const struct source *s, int64_t *ttl);
+
 #endif

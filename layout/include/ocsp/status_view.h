@@ -1,31 +1,41 @@
 /* The status of one CA's certificates as lookupd sees it for online
- * answers: the status index the publisher wrote into the tree when there
- * is one (so online answers say what the pre-signed files say), else the
- * CA's own index file (online-only operation, no tree).
+ * answers. From the CA's source when it can be asked live (a database, a
+ * CRL lookupd fetches itself: source.h), so a revocation is answered
+ * without waiting for a publish run; else, and while a live source is
+ * down, from the status index the publisher wrote into the tree (so online
+ * answers say what the pre-signed files say), else from the source read
+ * whole (an index file: online-only operation, no tree).
  *
- * Lookups are cheap and thread-safe. status_view_reload, called from one
- * thread every reload interval, picks up a replaced file (the publisher
- * and openssl ca replace them by rename) without blocking lookups; a file
- * that cannot be read keeps the previous data in service. */
+ * Lookups are thread-safe. status_view_reload, called from one thread
+ * every reload interval, picks up a replaced file (the publisher and
+ * openssl ca replace them by rename) or a renewed CRL without blocking
+ * lookups; data that cannot be read keeps the previous data in service. */
 #ifndef OCSP_STATUS_VIEW_H
 #define OCSP_STATUS_VIEW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ocsp/err.h"
 #include "ocsp/serial.h"
 #include "ocsp/status.h"
 
+#include "ocsp/source.h"
+
 struct status_view_opts {
 	const char *status_index;	/* <tree>/<issuer>/status.idx, or NULL */
-	const char *index;		/* openssl ca index file, or NULL */
+	struct source *source;		/* the CA's source, or NULL; the view owns it */
+	/* A live source went down or came back (one call each way). */
+	void (*outage)(void *arg, int down, const char *msg);
+	void *arg;
 };
 
 struct status_view;
 
 /* Creates the view and loads what exists now. A missing status index is
- * not an error (the view falls back to the index file, or has no data
- * until a publish arrives); a broken file is. */
+ * not an error (the view falls back to the source, or has no data until a
+ * publish arrives); a broken file is. The source is the view's even when
+ * this fails. */
 int status_view_new(const struct status_view_opts *o, struct status_view **out,
     struct err *e);
 void status_view_free(struct status_view *v);
@@ -37,18 +47,27 @@ enum status_find {
 };
 
 enum status_find status_view_find(struct status_view *v, const struct serial *s,
-    struct status_rec *out);
+    int64_t now, struct status_rec *out);
 
-/* Reloads when the source file was replaced or changed since the last
- * load (or when a status index appeared). Returns 1 when new data is in
+/* Whether the tree's pre-signed response for s may be served: always,
+ * unless a live source (up) says otherwise than the status index it was
+ * signed from (a revocation since the last publish run). */
+int status_view_tree_agrees(struct status_view *v, const struct serial *s, int64_t now);
+
+/* Whether answers come from a live source, which changes without a reload:
+ * online answers are then kept no longer than ttl (its cache's). */
+int status_view_live(const struct status_view *v, int64_t *ttl);
+
+/* Reloads when the status index or the source changed since the last load
+ * (or when a status index appeared). Returns 1 when new data is in
  * service, 0 when nothing changed, -1 (old data kept) on error. */
-int status_view_reload(struct status_view *v, struct err *e);
+int status_view_reload(struct status_view *v, int64_t now, struct err *e);
 
 /* Changes with every load: answers derived from older data are stale. */
 uint64_t status_view_epoch(struct status_view *v);
 
-/* Which source is in service, for logs: "status index", "index file" or
- * "none". */
-const char *status_view_source(struct status_view *v);
+/* Which source is in service, for logs: "status index", the source's
+ * name, "live <name> (status index while it is down)" or "none". */
+const char *status_view_source(struct status_view *v, char *buf, size_t n);
 
 #endif
