@@ -11,12 +11,16 @@
 # lacks HAYSTACK NEEDLE
 lacks() { case "$1" in *"$2"*) printf '  did not expect: %s\n  in: %s\n' "$2" "$1"; return 1 ;; esac; }
 
-# run ARGS...: runs it, sets $OUT to its output and $MS to the time taken.
+# run ARGS...: runs fetch_check; sets $OUT to its output, $RC and $MS (the
+# time taken). A sanitizer report in the output is a failure.
 run() {
 	local t0
 	t0=$(date +%s%N)
 	OUT=$("$FETCH_CHECK" "$@" 2>&1) && RC=0 || RC=$?
 	MS=$((($(date +%s%N) - t0) / 1000000))
+	case "$OUT" in
+	*Sanitizer*|*"runtime error:"*) fail "sanitizer report from fetch_check $*"; printf '%s\n' "$OUT" | head -40 ;;
+	esac
 }
 
 if ! command -v nginx >/dev/null; then
