@@ -1,21 +1,16 @@
 #include "ocsp/fetch.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "ocsp/array.h"
 #include "ocsp/cli.h"
-#include "ocsp/fsutil.h"
-#include "ocsp/hex.h"
 #include "ocsp/log.h"
 #include "ocsp/timefmt.h"
 

@@ -2,13 +2,11 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -309,8 +307,16 @@ static int scan_dir(const char *spec, const char *path, struct issued *load, X50
 			break;
 		if (de->d_name[0] == '.')
 			continue;
-		/* followed: a symlink to a certificate counts as the file */
-		if (fstatat(dirfd(d), de->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
+		/* followed: a symlink to a certificate counts as the file, and
+		 * one that leads nowhere is reported like an unreadable file */
+		if (fstatat(dirfd(d), de->d_name, &st, 0) != 0) {
+			if (load != NULL) {
+				load->stats.not_cert++;
+				note(bad, de->d_name, strerror(errno));
+			}
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
 			continue;
 		sig_add(sig, &st);
 		if (load == NULL)

@@ -202,6 +202,7 @@ static void test_dir(void)
 	pki_write_key(ka, check_tmp_path("certs/ca.key"), NULL, 0);
 	/* a symlink to a certificate counts as it: a duplicate */
 	CHECK_EQ(symlink("1002.der", check_tmp_path("certs/a1b2c3d4.0")), 0);
+	CHECK_EQ(symlink("nowhere.pem", check_tmp_path("certs/dangling.pem")), 0);
 	CHECK_EQ(mkdir(check_tmp_path("certs/sub"), 0700), 0);
 	{
 		char *b = malloc(ISSUED_MAX_FILE_BYTES + 1);
@@ -241,13 +242,14 @@ static void test_dir(void)
 	/* 8 certificate files (one the symlink), README, the key, huge.pem */
 	CHECK_EQ(st->files, 11);
 	CHECK_EQ(st->other_issuer, 2);
-	CHECK_EQ(st->not_cert, 4);	/* README, key, huge, negative */
+	CHECK_EQ(st->not_cert, 5);	/* README, key, huge, negative, dangling */
 	CHECK_EQ(st->duplicates, 2);
 	CHECK_EQ(nwarnings, 2);
 	CHECK_CONTAINS(warnings, "2 certificates of another CA skipped:");
 	CHECK_CONTAINS(warnings, "stranger.pem");
 	CHECK_CONTAINS(warnings, "twin.pem");
-	CHECK_CONTAINS(warnings, "4 files that are not certificates of this CA skipped:");
+	CHECK_CONTAINS(warnings, "5 files that are not certificates of this CA skipped:");
+	CHECK_CONTAINS(warnings, "dangling.pem (No such file or directory)");
 	CHECK_CONTAINS(warnings, "README (not a certificate)");
 	CHECK_CONTAINS(warnings, "ca.key (not a certificate)");
 	CHECK_CONTAINS(warnings, "negative.pem (negative or overlong serial)");

@@ -58,7 +58,8 @@ int issued_parse_line(const char *line, size_t len, struct serial *out, struct e
 struct issued_stats {
 	size_t files;		/* dir: regular files looked at */
 	size_t other_issuer;	/* dir: certificates of another CA, skipped */
-	size_t not_cert;	/* dir: unreadable, too large or no certificate */
+	size_t not_cert;	/* dir: unreadable (a dangling symlink too), too
+				 * large, or no certificate of a usable serial */
 	size_t duplicates;	/* serials given more than once, collapsed */
 };
 
