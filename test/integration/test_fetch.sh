@@ -39,6 +39,10 @@ cp "$NG/www/crl/big.crl" "$NG/www/gz/bomb.crl"
 echo small > "$NG/www/gz/small.txt"
 chmod 644 "$NG"/www/*/*
 NGINX_PORT=$(free_port)
+TLS_PORT=$(free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$NG/tls.key" -out "$NG/tls.pem" 2>/dev/null
 cat > "$NG/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
@@ -60,6 +64,12 @@ http {
         location = /moved { return 301 /crl/ca.crl; }
         location = /loop { return 302 /loop; }
         location = /tofile { return 302 file:///etc/passwd; }
+    }
+    server {
+        listen 127.0.0.1:$TLS_PORT ssl;
+        ssl_certificate $NG/tls.pem;
+        ssl_certificate_key $NG/tls.key;
+        root $NG/www;
     }
 }
 NGINX
@@ -162,6 +172,12 @@ run "$URL/nothing.crl"
 check "a 404: an error naming the status" contains "$OUT" "error: $URL/nothing.crl: HTTP status 404"
 run "file:///etc/passwd"
 check "a file:// URL: refused" contains "$OUT" "only http:// and https:// URLs"
+
+log "TLS"
+run "https://127.0.0.1:$TLS_PORT/crl/ca.crl"
+check "https with a certificate no CA vouches for: refused" contains "$OUT" "error: https://127.0.0.1:$TLS_PORT/crl/ca.crl: TLS: the server's certificate is not trusted"
+out=$(curl -s --cacert "$NG/tls.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$TLS_PORT/crl/ca.crl" || true)
+check "... while the server itself answers (curl --cacert: $out)" test "$out" = 200
 
 log "network failures"
 CLOSED=$(free_port)
