@@ -1,13 +1,12 @@
 #include "ocsp/source_index.h"
 
-#include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ocsp/serial.h"
 #include "ocsp/timefmt.h"
+#include "ocsp/zfile.h"
 
 #define INDEX_FIELDS 6
 
@@ -145,25 +144,19 @@ int source_index_parse_line(const char *line, size_t len,
 
 int source_index_read(const char *path, struct status_list *out, struct err *e)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	uint32_t lineno = 0;
-	int ret = -1;
+	struct zfile *zf = NULL;
+	const char *line;
+	size_t n;
+	int got, ret = -1;
 
-	if (f == NULL)
-		return err_set(e, "%s: %s", path, strerror(errno));
-	while ((n = getline(&line, &cap, f)) >= 0) {
+	if (zfile_open(path, SOURCE_INDEX_MAX_LINE, &zf, e) != 0)
+		return -1;
+	while ((got = zfile_line(zf, &line, &n, e)) > 0) {
 		struct status_rec *r;
 
-		lineno++;
-		if (n > SOURCE_INDEX_MAX_LINE) {
-			err_set(e, "%s:%u: line longer than %d bytes", path, lineno,
-			    SOURCE_INDEX_MAX_LINE);
-			goto out;
-		}
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		/* zfile drops one CR of a CRLF; stray ones before it were
+		 * always dropped here too */
+		while (n > 0 && line[n - 1] == '\r')
 			n--;
 		if (n == 0)
 			continue;
@@ -172,21 +165,18 @@ int source_index_read(const char *path, struct status_list *out, struct err *e)
 			err_set(e, "%s: out of memory", path);
 			goto out;
 		}
-		if (source_index_parse_line(line, (size_t)n, r, e) != 0) {
-			err_prefix(e, "%s:%u", path, lineno);
+		if (source_index_parse_line(line, n, r, e) != 0) {
+			err_prefix(e, "%s:%u", path, zfile_lineno(zf));
 			goto out;
 		}
-		r->line = lineno;
+		r->line = zfile_lineno(zf);
 	}
-	if (ferror(f)) {
-		err_set(e, "%s: read error: %s", path, strerror(errno));
+	if (got < 0)
 		goto out;
-	}
 	if (status_list_sort(out, path, e) != 0)
 		goto out;
 	ret = 0;
 out:
-	free(line);
-	fclose(f);
+	zfile_close(zf);
 	return ret;
 }

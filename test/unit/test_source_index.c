@@ -1,6 +1,8 @@
 /* The openssl ca index parser: one line at a time, then whole files. */
 #include "ocsp/source_index.h"
 
+#include <zlib.h>
+
 #include "check.h"
 
 #define EXP "301231235959Z"	/* 2030-12-31T23:59:59Z */
@@ -290,11 +292,68 @@ static void test_read_errors(void)
 	}
 }
 
+/* The same index gzip'd reads the same, and its errors name the line. */
+static void test_read_gzip(void)
+{
+	static const char text[] =
+	    LINE("V", "", "30") "\r\n"
+	    "\n"
+	    LINE("R", REV ",superseded", "0A") "\n";
+	static const char bad[] = LINE("V", "", "01") "\n" LINE("V", "", "0G") "\n";
+	const char *path = check_tmp_path("index.txt.gz");
+	struct status_list l;
+	struct err e = { "" };
+	char name[SERIAL_NAME_MAX + 1], want[600];
+	gzFile gz = gzopen(path, "wb");
+
+	CHECK(gz != NULL);
+	if (gz == NULL)
+		return;
+	CHECK_EQ(gzwrite(gz, text, sizeof(text) - 1), (int)sizeof(text) - 1);
+	CHECK_EQ(gzclose(gz), Z_OK);
+	status_list_init(&l);
+	CHECK_EQ(source_index_read(path, &l, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_EQ(l.n, 2);
+	if (l.n == 2) {
+		serial_name(&l.v[0].serial, name);
+		CHECK_STR(name, "0A");
+		CHECK_EQ(l.v[0].line, 3);
+		CHECK_EQ(l.v[0].status, CERT_REVOKED);
+		CHECK_EQ(l.v[1].line, 1);
+	}
+	status_list_fini(&l);
+
+	path = check_tmp_path("bad.txt.gz");
+	gz = gzopen(path, "wb");
+	CHECK(gz != NULL);
+	if (gz == NULL)
+		return;
+	CHECK_EQ(gzwrite(gz, bad, sizeof(bad) - 1), (int)sizeof(bad) - 1);
+	CHECK_EQ(gzclose(gz), Z_OK);
+	status_list_init(&l);
+	CHECK_EQ(source_index_read(path, &l, &e), -1);
+	snprintf(want, sizeof(want), "%s:2: ", path);
+	CHECK(strncmp(e.msg, want, strlen(want)) == 0);
+	CHECK_CONTAINS(e.msg, "not hexadecimal");
+	status_list_fini(&l);
+
+	/* a NUL byte is refused by the reader, naming the line */
+	static const char nul[] = LINE("V", "", "01") "\n" "V\t" EXP "\t\t0A\tunknown\t/CN=a\0b\n";
+	path = check_tmp_file("nul.txt", nul, sizeof(nul) - 1);
+	status_list_init(&l);
+	CHECK_EQ(source_index_read(path, &l, &e), -1);
+	snprintf(want, sizeof(want), "%s:2: NUL byte in line", path);
+	CHECK_STR(e.msg, want);
+	status_list_fini(&l);
+}
+
 int main(void)
 {
 	test_lines();
 	test_line_length();
 	test_read_good();
 	test_read_errors();
+	test_read_gzip();
 	return check_done();
 }

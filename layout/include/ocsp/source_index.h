@@ -28,8 +28,11 @@ int source_index_parse_line(const char *line, size_t len,
     struct status_rec *r, struct err *e);
 
 /* Reads a whole index into out (which the caller has initialised), sorted
- * by serial. Errors name the file and line ("index.txt:12: ..."); on error
- * out holds whatever was read and must still be finalised. */
+ * by serial. The file may be gzip'd (zfile.h). Lines end in LF or CRLF;
+ * blank lines are skipped; a line longer than SOURCE_INDEX_MAX_LINE or
+ * holding a NUL byte is an error (openssl ca writes neither). Errors name
+ * the file and line ("index.txt:12: ..."); on error out holds whatever was
+ * read and must still be finalised. */
 int source_index_read(const char *path, struct status_list *out, struct err *e);
 
 #endif
