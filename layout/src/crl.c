@@ -265,6 +265,11 @@ static int split_der(struct crl *c, struct crl_layout *l, struct err *e)
 	    l->sig.tag != DER_BIT_STRING || p + l->sig.len != end)
 		return err_set(e, "%s: CertificateList is not tbsCertList, "
 		    "signatureAlgorithm, signatureValue in DER", c->name);
+	/* Every signature algorithm gives whole octets; OpenSSL would also
+	 * clear unused bits silently, so the bytes kept would not be the ones
+	 * read. */
+	if (l->sig.vlen < 2 || l->sig.v[0] != 0)
+		return err_set(e, "%s: signatureValue has unused bits or is empty", c->name);
 	c->tbs = l->tbs.p;
 	c->tbs_len = l->tbs.len;
 	if (split_tbs(c, l, e) != 0 || count_entries(c, e) != 0)
