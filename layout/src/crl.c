@@ -109,6 +109,19 @@ static const char *oid_str(const ASN1_OBJECT *o, char *out, size_t size)
 	return out;
 }
 
+/* Frees what X509V3_EXT_d2i returned for ext. */
+static void ext_value_free(X509_EXTENSION *ext, void *v)
+{
+	const X509V3_EXT_METHOD *m = X509V3_EXT_get(ext);
+
+	if (v == NULL || m == NULL)
+		return;
+	if (m->it != NULL)
+		ASN1_item_free(v, ASN1_ITEM_ptr(m->it));
+	else if (m->ext_free != NULL)
+		m->ext_free(v);
+}
+
 /* An INTEGER as a serial-like number (cRLNumber, BaseCRLNumber). */
 static int integer_to_serial(const ASN1_INTEGER *i, struct serial *s)
 {
@@ -197,6 +210,9 @@ static int split_tbs(struct crl *c, struct crl_layout *l, struct err *e)
 
 	l->before_revoked = p;
 	l->after_revoked = end;
+	l->before_len = l->tbs.vlen;	/* without revokedCertificates: all */
+	c->revoked = end;		/* none: an empty list, not NULL */
+	c->revoked_len = 0;
 	while (p < end) {
 		if (tlv_read(p, (size_t)(end - p), &t) != 0)
 			return err_set(e, "%s: field %d of the signed part is not DER",
@@ -226,8 +242,6 @@ static int split_tbs(struct crl *c, struct crl_layout *l, struct err *e)
 	}
 	if (field < 4)
 		return err_set(e, "%s: signed part is incomplete", c->name);
-	if (c->revoked == NULL)
-		l->before_len = l->tbs.vlen;
 	l->after_len = (size_t)(end - l->after_revoked);
 	return 0;
 }
@@ -397,8 +411,7 @@ static int parse_crl_ext(struct crl *c, X509_EXTENSION *ext, struct err *e)
 	}
 	ret = 0;
 out:
-	if (v != NULL)
-		ASN1_item_free(v, ASN1_ITEM_ptr(X509V3_EXT_get(ext)->it));
+	ext_value_free(ext, v);
 	return ret;
 }
 
@@ -676,18 +689,6 @@ struct walk {
 	int ours;		/* the current entry's issuer is ca */
 	size_t idx;		/* entry number, from 1 */
 };
-
-static void ext_value_free(X509_EXTENSION *ext, void *v)
-{
-	const X509V3_EXT_METHOD *m = X509V3_EXT_get(ext);
-
-	if (v == NULL || m == NULL)
-		return;
-	if (m->it != NULL)
-		ASN1_item_free(v, ASN1_ITEM_ptr(m->it));
-	else if (m->ext_free != NULL)
-		m->ext_free(v);
-}
 
 static int names_issuer(const GENERAL_NAMES *gens, const X509_NAME *ca)
 {
