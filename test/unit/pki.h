@@ -25,9 +25,45 @@ struct pki_cert_opts {
 	int ocsp_signing;	/* extendedKeyUsage id-kp-OCSPSigning */
 	int server_auth;	/* extendedKeyUsage serverAuth */
 	int nocheck;		/* id-pkix-ocsp-nocheck */
+	const char *key_usage;	/* keyUsage as openssl.cnf spells it; NULL:
+				   from ca; "" none */
 };
 
 X509 *pki_cert(const struct pki_cert_opts *o);
+
+/* One revoked entry of a test CRL. */
+struct pki_crl_entry {
+	const uint8_t *serial;	/* big-endian magnitude; NULL: serial_long */
+	size_t serial_len;
+	long serial_long;
+	int neg;		/* a negative serial number */
+	int64_t revoked_at;
+	int reason;		/* CRLReason, or -1: no reasonCode (0 is a reason) */
+	int hold_nid;		/* NID_hold_instruction_*, 0 none */
+	int64_t invalidity;	/* 0 none */
+	X509_NAME *cert_issuer;	/* certificateIssuer (critical), NULL none */
+	int unknown_critical;	/* a critical extension nobody knows */
+};
+
+/* A test CRL, signed by key in the entries' order (never sorted). */
+struct pki_crl_opts {
+	const X509_NAME *issuer;
+	EVP_PKEY *key;
+	int64_t this_update, next_update;	/* next_update 0: none */
+	int version1;		/* a v1 CRL (extensions are still added) */
+	long number;		/* cRLNumber, -1 none */
+	long delta_base;	/* deltaCRLIndicator, -1 none */
+	int idp;		/* an issuingDistributionPoint with: */
+	int idp_indirect, idp_only_user, idp_only_ca, idp_only_attr, idp_some_reasons;
+	int unknown_critical;	/* a critical CRL extension nobody knows */
+	int unknown_noncritical;
+	const struct pki_crl_entry *entries;
+	size_t n;
+};
+
+X509_CRL *pki_crl(const struct pki_crl_opts *o);
+/* DER of crl (malloc'd). */
+uint8_t *pki_crl_der(X509_CRL *crl, size_t *len);
 
 /* Write PEM files to path (from check_tmp_path); return path.
  * pass non-NULL encrypts the key (PKCS#8 with AES-256-CBC, or the

@@ -1,0 +1,986 @@
+#include "ocsp/crl.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "ocsp/array.h"
+#include "ocsp/der.h"
+#include "ocsp/timefmt.h"
+
+/*
+ * OpenSSL's d2i_X509_CRL decodes every entry into a dozen allocations
+ * (about 430 bytes an entry, measured: 430 MB for a million), so the CRL
+ * is split here instead: a small DER reader finds the signed part and the
+ * list of entries; OpenSSL decodes a copy of the CRL without its entries
+ * (the "skeleton": issuer, times, extensions, signature), the signature is
+ * checked over the signed bytes as received, and crl_records decodes the
+ * entries one at a time with d2i_X509_REVOKED.
+ */
+struct crl {
+	char name[CRL_NAME_MAX + 1];
+	uint8_t *der;
+	size_t der_len;
+	const uint8_t *tbs;		/* the signed part, inside der */
+	size_t tbs_len;
+	const uint8_t *revoked;		/* revokedCertificates' content */
+	size_t revoked_len;
+	size_t entries;
+	X509_CRL *x;			/* the skeleton */
+	int v2;
+	int64_t this_update, next_update;
+	int has_next;
+	int has_number, is_delta;
+	struct serial number, base;
+	struct crl_scope scope;
+	uint8_t sha256[32];
+};
+
+/* One DER TLV: tag, content v[0..vlen), whole encoding len bytes. */
+struct tlv {
+	uint8_t tag;
+	const uint8_t *p, *v;
+	size_t vlen, len;
+};
+
+enum { TAG_UTCTIME = 0x17, TAG_GENTIME = 0x18 };
+
+/* Reads the TLV at p[0..n). DER only: one-byte tags, definite lengths in
+ * their shortest form, content within n. */
+static int tlv_read(const uint8_t *p, size_t n, struct tlv *t)
+{
+	size_t hdr = 2, vlen;
+
+	if (n < 2 || (p[0] & 0x1f) == 0x1f)
+		return -1;
+	t->tag = p[0];
+	if (p[1] < 0x80) {
+		vlen = p[1];
+	} else {
+		size_t k = p[1] & 0x7f;
+		if (k == 0 || k > 4 || n < 2 + k || p[2] == 0)
+			return -1;	/* indefinite, huge, or not minimal */
+		vlen = 0;
+		for (size_t i = 0; i < k; i++)
+			vlen = vlen << 8 | p[2 + i];
+		if (vlen < 0x80)
+			return -1;
+		hdr += k;
+	}
+	if (vlen > n - hdr)
+		return -1;
+	t->p = p;
+	t->v = p + hdr;
+	t->vlen = vlen;
+	t->len = hdr + vlen;
+	return 0;
+}
+
+/* An X.500 name for messages, escaped as RFC 2253 does (no control
+ * characters reach a log). */
+static const char *name_str(const X509_NAME *n, char *out, size_t size)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int len;
+
+	snprintf(out, size, "(unprintable name)");
+	if (b != NULL && X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0 &&
+	    (len = BIO_read(b, out, (int)size - 1)) >= 0)
+		out[len] = '\0';
+	if (out[0] == '\0')
+		snprintf(out, size, "(empty name)");
+	BIO_free(b);
+	ERR_clear_error();
+	return out;
+}
+
+static const char *oid_str(const ASN1_OBJECT *o, char *out, size_t size)
+{
+	if (OBJ_obj2txt(out, (int)size, o, 1) <= 0)
+		snprintf(out, size, "(unprintable OID)");
+	return out;
+}
+
+/* Frees what X509V3_EXT_d2i returned for ext. */
+static void ext_value_free(X509_EXTENSION *ext, void *v)
+{
+	const X509V3_EXT_METHOD *m = X509V3_EXT_get(ext);
+
+	if (v == NULL || m == NULL)
+		return;
+	if (m->it != NULL)
+		ASN1_item_free(v, ASN1_ITEM_ptr(m->it));
+	else if (m->ext_free != NULL)
+		m->ext_free(v);
+}
+
+/* An INTEGER as a serial-like number (cRLNumber, BaseCRLNumber). */
+static int integer_to_serial(const ASN1_INTEGER *i, struct serial *s)
+{
+	if (ASN1_STRING_type(i) == V_ASN1_NEG_INTEGER)
+		return -1;
+	return serial_from_bytes(s, ASN1_STRING_get0_data(i),
+	    (size_t)ASN1_STRING_length(i));
+}
+
+/* PEM: exactly one "X509 CRL" block, decoded into *der. */
+static int pem_to_der(struct crl *c, const uint8_t *buf, size_t len, struct err *e)
+{
+	BIO *bio = BIO_new_mem_buf(buf, (int)len);
+	char *pname = NULL, *header = NULL, *pname2 = NULL, *header2 = NULL;
+	unsigned char *data = NULL, *data2 = NULL;
+	long dlen = 0, dlen2 = 0;
+	int ret = -1;
+
+	if (bio == NULL) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	if (!PEM_read_bio(bio, &pname, &header, &data, &dlen)) {
+		err_ssl(e, "%s: neither DER nor PEM", c->name);
+		goto out;
+	}
+	if (strcmp(pname, PEM_STRING_X509_CRL) != 0) {
+		err_set(e, "%s: PEM block is \"%.40s\", not \"%s\"", c->name, pname,
+		    PEM_STRING_X509_CRL);
+		goto out;
+	}
+	if (header[0] != '\0') {
+		err_set(e, "%s: PEM block has headers (encrypted?)", c->name);
+		goto out;
+	}
+	if (PEM_read_bio(bio, &pname2, &header2, &data2, &dlen2)) {
+		err_set(e, "%s: more than one PEM block", c->name);
+		goto out;
+	}
+	ERR_clear_error();	/* the end of the input */
+	c->der = data;
+	c->der_len = (size_t)dlen;
+	data = NULL;
+	ret = 0;
+out:
+	OPENSSL_free(pname);
+	OPENSSL_free(header);
+	OPENSSL_free(data);
+	OPENSSL_free(pname2);
+	OPENSSL_free(header2);
+	OPENSSL_free(data2);
+	BIO_free(bio);
+	return ret;
+}
+
+static int der_copy(struct crl *c, const uint8_t *buf, size_t len, struct err *e)
+{
+	/* OPENSSL_malloc, so that PEM's buffer and this one free alike. */
+	c->der = OPENSSL_malloc(len);
+	if (c->der == NULL)
+		return err_set(e, "out of memory");
+	memcpy(c->der, buf, len);
+	c->der_len = len;
+	return 0;
+}
+
+/* The parts of the CertificateList that the skeleton is made of. */
+struct crl_layout {
+	struct tlv tbs, alg, sig, inner_alg;
+	const uint8_t *before_revoked, *after_revoked;
+	size_t before_len, after_len;
+};
+
+static int is_time(uint8_t tag)
+{
+	return tag == TAG_UTCTIME || tag == TAG_GENTIME;
+}
+
+/* Walks TBSCertList's fields: [version] signature issuer thisUpdate
+ * [nextUpdate] [revokedCertificates] [0 crlExtensions]. */
+static int split_tbs(struct crl *c, struct crl_layout *l, struct err *e)
+{
+	const uint8_t *p = l->tbs.v, *end = l->tbs.v + l->tbs.vlen;
+	struct tlv t;
+	int field = 0;
+
+	l->before_revoked = p;
+	l->after_revoked = end;
+	l->before_len = l->tbs.vlen;	/* without revokedCertificates: all */
+	c->revoked = end;		/* none: an empty list, not NULL */
+	c->revoked_len = 0;
+	while (p < end) {
+		if (tlv_read(p, (size_t)(end - p), &t) != 0)
+			return err_set(e, "%s: field %d of the signed part is not DER",
+			    c->name, field + 1);
+		if (field == 0 && t.tag == DER_INTEGER) {
+			field = 1;	/* version: read by OpenSSL */
+		} else if (field <= 1 && t.tag == DER_SEQUENCE) {
+			l->inner_alg = t;
+			field = 2;
+		} else if (field == 2 && t.tag == DER_SEQUENCE) {
+			field = 3;	/* issuer */
+		} else if ((field == 3 || field == 4) && is_time(t.tag)) {
+			field++;	/* thisUpdate, nextUpdate */
+		} else if ((field == 4 || field == 5) && t.tag == DER_SEQUENCE) {
+			l->before_len = (size_t)(p - l->before_revoked);
+			l->after_revoked = p + t.len;
+			c->revoked = t.v;
+			c->revoked_len = t.vlen;
+			field = 6;
+		} else if (field >= 4 && field <= 6 && t.tag == DER_CTX0) {
+			field = 7;
+		} else {
+			return err_set(e, "%s: unexpected field (tag 0x%02x) in the signed part",
+			    c->name, t.tag);
+		}
+		p += t.len;
+	}
+	if (field < 4)
+		return err_set(e, "%s: signed part is incomplete", c->name);
+	l->after_len = (size_t)(end - l->after_revoked);
+	return 0;
+}
+
+static int count_entries(struct crl *c, struct err *e)
+{
+	const uint8_t *p = c->revoked, *end = c->revoked + c->revoked_len;
+	struct tlv t;
+
+	while (p < end) {
+		if (tlv_read(p, (size_t)(end - p), &t) != 0 || t.tag != DER_SEQUENCE)
+			return err_set(e, "%s: entry %zu is not DER", c->name, c->entries + 1);
+		c->entries++;
+		p += t.len;
+	}
+	return 0;
+}
+
+static int split_der(struct crl *c, struct crl_layout *l, struct err *e)
+{
+	struct tlv outer;
+	const uint8_t *p, *end;
+
+	if (tlv_read(c->der, c->der_len, &outer) != 0 || outer.tag != DER_SEQUENCE)
+		return err_set(e, "%s: not a DER CertificateList", c->name);
+	if (outer.len != c->der_len)
+		return err_set(e, "%s: %zu bytes after the CRL", c->name,
+		    c->der_len - outer.len);
+	p = outer.v;
+	end = outer.v + outer.vlen;
+	if (tlv_read(p, (size_t)(end - p), &l->tbs) != 0 || l->tbs.tag != DER_SEQUENCE ||
+	    (p += l->tbs.len, tlv_read(p, (size_t)(end - p), &l->alg)) != 0 ||
+	    l->alg.tag != DER_SEQUENCE ||
+	    (p += l->alg.len, tlv_read(p, (size_t)(end - p), &l->sig)) != 0 ||
+	    l->sig.tag != DER_BIT_STRING || p + l->sig.len != end)
+		return err_set(e, "%s: CertificateList is not tbsCertList, "
+		    "signatureAlgorithm, signatureValue in DER", c->name);
+	/* Every signature algorithm gives whole octets; OpenSSL would also
+	 * clear unused bits silently, so the bytes kept would not be the ones
+	 * read. */
+	if (l->sig.vlen < 2 || l->sig.v[0] != 0)
+		return err_set(e, "%s: signatureValue has unused bits or is empty", c->name);
+	c->tbs = l->tbs.p;
+	c->tbs_len = l->tbs.len;
+	if (split_tbs(c, l, e) != 0 || count_entries(c, e) != 0)
+		return -1;
+	if (l->inner_alg.len != l->alg.len ||
+	    memcmp(l->inner_alg.v, l->alg.v, l->alg.vlen) != 0)
+		return err_set(e, "%s: the signature algorithm inside the signed part "
+		    "differs from the outer one", c->name);
+	return 0;
+}
+
+/* The CRL without its entries, decoded by OpenSSL. */
+static int decode_skeleton(struct crl *c, const struct crl_layout *l, struct err *e)
+{
+	size_t cap = l->before_len + l->after_len + l->alg.len + l->sig.len + 16;
+	uint8_t *buf = malloc(cap);
+	struct der d;
+	const unsigned char *p;
+	int ret = -1;
+
+	if (buf == NULL)
+		return err_set(e, "out of memory");
+	der_init(&d, buf, cap);
+	der_raw(&d, l->sig.p, l->sig.len);
+	der_raw(&d, l->alg.p, l->alg.len);
+	size_t mark = der_len(&d);
+	der_raw(&d, l->after_revoked, l->after_len);
+	der_raw(&d, l->before_revoked, l->before_len);
+	der_wrap(&d, DER_SEQUENCE, mark);
+	der_wrap(&d, DER_SEQUENCE, 0);
+	if (!der_ok(&d)) {
+		err_set(e, "%s: internal error: skeleton too large", c->name);
+		goto out;
+	}
+	p = der_data(&d);
+	c->x = d2i_X509_CRL(NULL, &p, (long)der_len(&d));
+	if (c->x == NULL || p != der_data(&d) + der_len(&d)) {
+		err_ssl(e, "%s: not a valid CRL", c->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+static int parse_times(struct crl *c, struct err *e)
+{
+	const ASN1_TIME *next = X509_CRL_get0_nextUpdate(c->x);
+
+	if (timefmt_from_asn1(X509_CRL_get0_lastUpdate(c->x), &c->this_update) != 0)
+		return err_set(e, "%s: thisUpdate is not a valid time", c->name);
+	if (next == NULL)
+		return 0;
+	if (timefmt_from_asn1(next, &c->next_update) != 0)
+		return err_set(e, "%s: nextUpdate is not a valid time", c->name);
+	if (c->next_update < c->this_update)
+		return err_set(e, "%s: nextUpdate is before thisUpdate", c->name);
+	c->has_next = 1;
+	return 0;
+}
+
+static int parse_idp(struct crl *c, const ISSUING_DIST_POINT *idp, struct err *e)
+{
+	struct crl_scope *s = &c->scope;
+
+	s->has_idp = 1;
+	s->has_dp_name = idp->distpoint != NULL;
+	s->only_user = idp->onlyuser > 0;
+	s->only_ca = idp->onlyCA > 0;
+	s->only_attr = idp->onlyattr > 0;
+	s->only_some_reasons = idp->onlysomereasons != NULL;
+	s->indirect = idp->indirectCRL > 0;
+	if (s->only_user + s->only_ca + s->only_attr > 1)
+		return err_set(e, "%s: issuingDistributionPoint sets more than one of "
+		    "onlyContainsUserCerts, onlyContainsCACerts, onlyContainsAttributeCerts",
+		    c->name);
+	return 0;
+}
+
+/* One CRL extension, decoded: those that change what the CRL means are
+ * kept; the informational ones (RFC 5280 5.2) are understood as such. */
+static int parse_crl_ext(struct crl *c, X509_EXTENSION *ext, struct err *e)
+{
+	int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+	void *v = NULL;
+	char oid[80];
+	int ret = -1;
+
+	switch (nid) {
+	case NID_authority_key_identifier:
+	case NID_issuer_alt_name:
+	case NID_freshest_crl:
+	case NID_info_access:
+		return 0;
+	case NID_crl_number:
+	case NID_delta_crl:
+	case NID_issuing_distribution_point:
+		break;
+	default:
+		if (!X509_EXTENSION_get_critical(ext))
+			return 0;
+		return err_set(e, "%s: unknown critical extension %s", c->name,
+		    oid_str(X509_EXTENSION_get_object(ext), oid, sizeof(oid)));
+	}
+	v = X509V3_EXT_d2i(ext);
+	if (v == NULL) {
+		err_ssl(e, "%s: malformed %s extension", c->name, OBJ_nid2sn(nid));
+		goto out;
+	}
+	if (nid == NID_crl_number) {
+		if (integer_to_serial(v, &c->number) != 0) {
+			err_set(e, "%s: cRLNumber is negative or too long", c->name);
+			goto out;
+		}
+		c->has_number = 1;
+	} else if (nid == NID_delta_crl) {
+		if (integer_to_serial(v, &c->base) != 0) {
+			err_set(e, "%s: BaseCRLNumber is negative or too long", c->name);
+			goto out;
+		}
+		c->is_delta = 1;
+	} else if (parse_idp(c, v, e) != 0) {
+		goto out;
+	}
+	ret = 0;
+out:
+	ext_value_free(ext, v);
+	return ret;
+}
+
+static int parse_extensions(struct crl *c, struct err *e)
+{
+	int n = X509_CRL_get_ext_count(c->x);
+	char oid[80];
+
+	if (n > 0 && !c->v2)
+		return err_set(e, "%s: a v1 CRL with extensions", c->name);
+	if (n > CRL_MAX_EXTENSIONS)
+		return err_set(e, "%s: more than %d extensions", c->name, CRL_MAX_EXTENSIONS);
+	for (int i = 0; i < n; i++) {
+		X509_EXTENSION *ext = X509_CRL_get_ext(c->x, i);
+		const ASN1_OBJECT *o = X509_EXTENSION_get_object(ext);
+		if (X509_CRL_get_ext_by_OBJ(c->x, o, i) >= 0)
+			return err_set(e, "%s: extension %s appears twice", c->name,
+			    oid_str(o, oid, sizeof(oid)));
+		if (parse_crl_ext(c, ext, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_der(struct crl *c, struct err *e)
+{
+	struct crl_layout l;
+	long version;
+
+	memset(&l, 0, sizeof(l));
+	if (split_der(c, &l, e) != 0 || decode_skeleton(c, &l, e) != 0)
+		return -1;
+	version = X509_CRL_get_version(c->x);
+	if (version != X509_CRL_VERSION_1 && version != X509_CRL_VERSION_2)
+		return err_set(e, "%s: unknown CRL version %ld", c->name, version + 1);
+	c->v2 = version == X509_CRL_VERSION_2;
+	if (parse_times(c, e) != 0 || parse_extensions(c, e) != 0)
+		return -1;
+	if (!EVP_Digest(c->der, c->der_len, c->sha256, NULL, EVP_sha256(), NULL))
+		return err_ssl(e, "%s: SHA-256", c->name);
+	return 0;
+}
+
+int crl_parse(const uint8_t *buf, size_t len, const char *name, struct crl **out,
+    struct err *e)
+{
+	struct crl *c;
+	int ret = -1;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return err_set(e, "out of memory");
+	snprintf(c->name, sizeof(c->name), "%s", name ? name : "crl");
+	if (len == 0) {
+		err_set(e, "%s: empty", c->name);
+		goto out;
+	}
+	if (len > CRL_MAX_BYTES) {
+		err_set(e, "%s: larger than %zu bytes", c->name, CRL_MAX_BYTES);
+		goto out;
+	}
+	/* A DER CertificateList starts with a SEQUENCE tag; PEM with text. */
+	if ((buf[0] == DER_SEQUENCE ?
+	    der_copy(c, buf, len, e) : pem_to_der(c, buf, len, e)) != 0)
+		goto out;
+	if (parse_der(c, e) != 0)
+		goto out;
+	*out = c;
+	ret = 0;
+out:
+	if (ret != 0)
+		crl_free(c);
+	return ret;
+}
+
+void crl_free(struct crl *c)
+{
+	if (c == NULL)
+		return;
+	X509_CRL_free(c->x);
+	OPENSSL_free(c->der);
+	free(c);
+}
+
+/* The signature over the signed part exactly as received: an ASN1_ANY of
+ * type SEQUENCE is encoded as its stored bytes, so ASN1_item_verify sees
+ * the TBSCertList the CA signed, whatever the algorithm. (The copy costs
+ * the CRL's size once more, briefly; ASN1_item_verify makes another.) */
+static int signature_ok(const struct crl *c, EVP_PKEY *key)
+{
+	const ASN1_BIT_STRING *sig;
+	const X509_ALGOR *alg;
+	ASN1_STRING *s = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
+	ASN1_TYPE *t = ASN1_TYPE_new();
+	int ok = 0;
+
+	if (s == NULL || t == NULL || c->tbs_len > INT_MAX ||
+	    !ASN1_STRING_set(s, c->tbs, (int)c->tbs_len)) {
+		ASN1_STRING_free(s);
+		goto out;
+	}
+	ASN1_TYPE_set(t, V_ASN1_SEQUENCE, s);	/* t owns s */
+	X509_CRL_get0_signature(c->x, &sig, &alg);
+	ok = ASN1_item_verify(ASN1_ITEM_rptr(ASN1_ANY), alg, sig, t, key) == 1;
+out:
+	ASN1_TYPE_free(t);
+	return ok;
+}
+
+/* 1 when cert has a keyUsage extension without usage. */
+static int ku_lacks(X509 *cert, uint32_t usage)
+{
+	return (X509_get_extension_flags(cert) & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(cert) & usage);
+}
+
+/* A hint for a failed signature: the CRL names another key. */
+static const char *aki_hint(const struct crl *c, X509 *signer)
+{
+	AUTHORITY_KEYID *aki = X509_CRL_get_ext_d2i(c->x, NID_authority_key_identifier,
+	    NULL, NULL);
+	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(signer);
+	const char *hint = "";
+
+	if (aki != NULL && aki->keyid != NULL && ski != NULL &&
+	    ASN1_OCTET_STRING_cmp(aki->keyid, ski) != 0)
+		hint = " (its authorityKeyIdentifier names another key)";
+	AUTHORITY_KEYID_free(aki);
+	ERR_clear_error();
+	return hint;
+}
+
+static int signer_ok(const struct crl *c, X509 *ca, X509 *signer, struct err *e)
+{
+	char a[256], b[256];
+	int64_t nb, na;
+
+	if (X509_NAME_cmp(X509_get_issuer_name(signer), X509_get_subject_name(ca)) != 0)
+		return err_set(e, "%s: the CRL signer certificate is issued by \"%s\", "
+		    "not by the CA \"%s\"", c->name,
+		    name_str(X509_get_issuer_name(signer), a, sizeof(a)),
+		    name_str(X509_get_subject_name(ca), b, sizeof(b)));
+	if (X509_verify(signer, X509_get0_pubkey(ca)) != 1)
+		return err_ssl(e, "%s: the CRL signer certificate does not carry the CA's "
+		    "signature", c->name);
+	if (ku_lacks(ca, KU_KEY_CERT_SIGN))
+		return err_set(e, "%s: the CA's keyUsage lacks keyCertSign, so it cannot "
+		    "have issued the CRL signer", c->name);
+	if (!(X509_get_extension_flags(signer) & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(signer) & KU_CRL_SIGN))
+		return err_set(e, "%s: the CRL signer certificate has no keyUsage cRLSign",
+		    c->name);
+	if (timefmt_from_asn1(X509_get0_notBefore(signer), &nb) != 0 ||
+	    timefmt_from_asn1(X509_get0_notAfter(signer), &na) != 0 ||
+	    c->this_update < nb || c->this_update > na)
+		return err_set(e, "%s: the CRL signer certificate was not valid at the "
+		    "CRL's thisUpdate", c->name);
+	return 0;
+}
+
+int crl_verify(const struct crl *c, X509 *issuer, X509 *crl_signer, struct err *e)
+{
+	X509 *signer = crl_signer ? crl_signer : issuer;
+	const char *who = crl_signer ? "CRL signer" : "CA";
+	char a[256], b[256];
+	EVP_PKEY *key;
+
+	if (crl_signer != NULL && signer_ok(c, issuer, crl_signer, e) != 0)
+		return -1;
+	if (X509_NAME_cmp(X509_CRL_get_issuer(c->x), X509_get_subject_name(signer)) != 0)
+		return err_set(e, "%s: issued by \"%s\", not by the %s \"%s\"", c->name,
+		    name_str(X509_CRL_get_issuer(c->x), a, sizeof(a)), who,
+		    name_str(X509_get_subject_name(signer), b, sizeof(b)));
+	if (ku_lacks(signer, KU_CRL_SIGN))
+		return err_set(e, "%s: the %s's keyUsage lacks cRLSign", c->name, who);
+	key = X509_get0_pubkey(signer);
+	if (key == NULL)
+		return err_ssl(e, "%s: the %s's public key cannot be read", c->name, who);
+	if (!signature_ok(c, key))
+		return err_ssl(e, "%s: the signature does not verify with the %s's key%s",
+		    c->name, who, aki_hint(c, signer));
+	return 0;
+}
+
+void crl_scope(const struct crl *c, struct crl_scope *out)
+{
+	*out = c->scope;
+}
+
+int crl_check_complete(const struct crl *c, struct err *e)
+{
+	if (c->is_delta)
+		return err_set(e, "%s: a delta CRL lists only changes; it needs its base CRL",
+		    c->name);
+	if (c->scope.only_some_reasons)
+		return err_set(e, "%s: covers only some revocation reasons "
+		    "(onlySomeReasons), so it is not a complete list", c->name);
+	if (c->scope.only_ca)
+		return err_set(e, "%s: covers only CA certificates (onlyContainsCACerts)",
+		    c->name);
+	if (c->scope.only_attr)
+		return err_set(e, "%s: covers only attribute certificates "
+		    "(onlyContainsAttributeCerts)", c->name);
+	return 0;
+}
+
+const char *crl_name(const struct crl *c)
+{
+	return c->name;
+}
+
+const X509_NAME *crl_issuer(const struct crl *c)
+{
+	return X509_CRL_get_issuer(c->x);
+}
+
+int64_t crl_this_update(const struct crl *c)
+{
+	return c->this_update;
+}
+
+int crl_next_update(const struct crl *c, int64_t *t, struct err *e)
+{
+	if (!c->has_next)
+		return err_set(e, "%s: no nextUpdate", c->name);
+	*t = c->next_update;
+	return 0;
+}
+
+int crl_number(const struct crl *c, struct serial *n)
+{
+	if (c->has_number)
+		*n = c->number;
+	return c->has_number;
+}
+
+int crl_delta_base(const struct crl *c, struct serial *base)
+{
+	if (c->is_delta)
+		*base = c->base;
+	return c->is_delta;
+}
+
+size_t crl_entries(const struct crl *c)
+{
+	return c->entries;
+}
+
+void crl_get_id(const struct crl *c, struct crl_id *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->sha256, c->sha256, sizeof(out->sha256));
+	out->has_number = c->has_number;
+	if (c->has_number)
+		out->number = c->number;
+	out->this_update = c->this_update;
+}
+
+int crl_id_eq(const struct crl_id *a, const struct crl_id *b)
+{
+	return memcmp(a->sha256, b->sha256, sizeof(a->sha256)) == 0;
+}
+
+const uint8_t *crl_der(const struct crl *c, size_t *len)
+{
+	*len = c->der_len;
+	return c->der;
+}
+
+/* Walking the entries of one CRL for one CA. */
+struct walk {
+	const struct crl *c;
+	const X509_NAME *ca;
+	int ours;		/* the current entry's issuer is ca */
+	size_t idx;		/* entry number, from 1 */
+};
+
+static int names_issuer(const GENERAL_NAMES *gens, const X509_NAME *ca)
+{
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type == GEN_DIRNAME && X509_NAME_cmp(g->d.directoryName, ca) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int entry_reason(struct walk *w, const ASN1_ENUMERATED *v,
+    struct status_rec *r, struct err *e)
+{
+	int64_t reason;
+
+	if (!ASN1_ENUMERATED_get_int64(&reason, v) || reason < 0 ||
+	    reason > REASON_AA_COMPROMISE || reason == 7)
+		return err_set(e, "%s: entry %zu: reasonCode is not a CRLReason",
+		    w->c->name, w->idx);
+	r->reason = (uint8_t)reason;
+	return 0;
+}
+
+static int entry_hold(struct walk *w, const ASN1_OBJECT *v, struct status_rec *r,
+    struct err *e)
+{
+	char oid[80];
+
+	switch (OBJ_obj2nid(v)) {
+	case NID_hold_instruction_none: r->hold = HOLD_NONE; return 0;
+	case NID_hold_instruction_call_issuer: r->hold = HOLD_CALL_ISSUER; return 0;
+	case NID_hold_instruction_reject: r->hold = HOLD_REJECT; return 0;
+	}
+	return err_set(e, "%s: entry %zu: unknown hold instruction %s", w->c->name,
+	    w->idx, oid_str(v, oid, sizeof(oid)));
+}
+
+/* One entry extension (RFC 5280 5.3). */
+static int entry_ext(struct walk *w, X509_EXTENSION *ext, struct status_rec *r,
+    struct err *e)
+{
+	int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+	void *v = NULL;
+	char oid[80];
+	int ret = -1;
+
+	if (nid != NID_crl_reason && nid != NID_hold_instruction_code &&
+	    nid != NID_invalidity_date && nid != NID_certificate_issuer) {
+		if (!X509_EXTENSION_get_critical(ext))
+			return 0;
+		return err_set(e, "%s: entry %zu: unknown critical extension %s",
+		    w->c->name, w->idx,
+		    oid_str(X509_EXTENSION_get_object(ext), oid, sizeof(oid)));
+	}
+	v = X509V3_EXT_d2i(ext);
+	if (v == NULL) {
+		err_ssl(e, "%s: entry %zu: malformed %s", w->c->name, w->idx,
+		    OBJ_nid2sn(nid));
+		goto out;
+	}
+	if (nid == NID_crl_reason) {
+		ret = entry_reason(w, v, r, e);
+	} else if (nid == NID_hold_instruction_code) {
+		ret = entry_hold(w, v, r, e);
+	} else if (nid == NID_invalidity_date) {
+		ret = timefmt_from_asn1(v, &r->invalidity) == 0 ? 0 :
+		    err_set(e, "%s: entry %zu: invalidityDate is not a valid time",
+		    w->c->name, w->idx);
+	} else if (!w->c->scope.indirect) {
+		err_set(e, "%s: entry %zu: certificateIssuer in a CRL that is not "
+		    "indirect (no issuingDistributionPoint indirectCRL)", w->c->name, w->idx);
+	} else {
+		w->ours = names_issuer(v, w->ca);
+		ret = 0;
+	}
+out:
+	ext_value_free(ext, v);
+	return ret;
+}
+
+static int entry_exts(struct walk *w, const X509_REVOKED *rev, struct status_rec *r,
+    struct err *e)
+{
+	const STACK_OF(X509_EXTENSION) *exts = X509_REVOKED_get0_extensions(rev);
+	int n = sk_X509_EXTENSION_num(exts);
+	char oid[80];
+
+	if (n > 0 && !w->c->v2)
+		return err_set(e, "%s: entry %zu: extensions in a v1 CRL", w->c->name, w->idx);
+	if (n > CRL_ENTRY_MAX_EXTENSIONS)
+		return err_set(e, "%s: entry %zu: more than %d extensions", w->c->name,
+		    w->idx, CRL_ENTRY_MAX_EXTENSIONS);
+	for (int i = 0; i < n; i++) {
+		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
+		const ASN1_OBJECT *o = X509_EXTENSION_get_object(ext);
+		if (X509v3_get_ext_by_OBJ(exts, o, i) >= 0)
+			return err_set(e, "%s: entry %zu: extension %s appears twice",
+			    w->c->name, w->idx, oid_str(o, oid, sizeof(oid)));
+		if (entry_ext(w, ext, r, e) != 0)
+			return -1;
+	}
+	if (r->hold != HOLD_NOT_SET && r->reason != REASON_CERTIFICATE_HOLD)
+		return err_set(e, "%s: entry %zu: a hold instruction without reason "
+		    "certificateHold", w->c->name, w->idx);
+	if (r->reason == REASON_REMOVE_FROM_CRL && !w->c->is_delta)
+		return err_set(e, "%s: entry %zu: removeFromCRL outside a delta CRL",
+		    w->c->name, w->idx);
+	return 0;
+}
+
+static int entry_fields(struct walk *w, const X509_REVOKED *rev, struct status_rec *r,
+    struct err *e)
+{
+	const ASN1_INTEGER *sn = X509_REVOKED_get0_serialNumber(rev);
+
+	if (ASN1_STRING_type(sn) == V_ASN1_NEG_INTEGER)
+		return err_set(e, "%s: entry %zu: negative serial number", w->c->name, w->idx);
+	if (serial_from_bytes(&r->serial, ASN1_STRING_get0_data(sn),
+	    (size_t)ASN1_STRING_length(sn)) != 0)
+		return err_set(e, "%s: entry %zu: serial number longer than %d octets",
+		    w->c->name, w->idx, SERIAL_MAX);
+	if (timefmt_from_asn1(X509_REVOKED_get0_revocationDate(rev), &r->revoked_at) != 0)
+		return err_set(e, "%s: entry %zu: revocationDate is not a valid time",
+		    w->c->name, w->idx);
+	r->status = CERT_REVOKED;
+	r->reason = REASON_NONE;
+	r->line = (uint32_t)w->idx;
+	return entry_exts(w, rev, r, e);
+}
+
+/* Decodes the entry der[0..len) and keeps it when it is the CA's. */
+static int entry_add(struct walk *w, const uint8_t *der, size_t len,
+    struct status_list *out, struct err *e)
+{
+	const unsigned char *p = der;
+	X509_REVOKED *rev = d2i_X509_REVOKED(NULL, &p, (long)len);
+	struct status_rec r, *slot;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (rev == NULL || p != der + len) {
+		err_ssl(e, "%s: entry %zu: malformed", w->c->name, w->idx);
+		goto out;
+	}
+	if (entry_fields(w, rev, &r, e) != 0)
+		goto out;
+	if (w->ours) {
+		if ((slot = status_list_push(out)) == NULL) {
+			err_set(e, "out of memory");
+			goto out;
+		}
+		*slot = r;
+	}
+	ret = 0;
+out:
+	X509_REVOKED_free(rev);
+	return ret;
+}
+
+/* Sorted, and a serial listed twice named with both entries. */
+static int sort_records(const struct crl *c, struct status_list *l, struct err *e)
+{
+	char name[SERIAL_NAME_MAX + 1];
+
+	if (status_list_sort(l, c->name, NULL) == 0)
+		return 0;
+	for (size_t i = 1; i < l->n; i++)
+		if (serial_cmp(&l->v[i - 1].serial, &l->v[i].serial) == 0) {
+			serial_name(&l->v[i].serial, name);
+			return err_set(e, "%s: serial %s is on entries %u and %u", c->name,
+			    name, l->v[i - 1].line, l->v[i].line);
+		}
+	return err_set(e, "%s: records cannot be sorted", c->name);
+}
+
+int crl_records(const struct crl *c, const X509_NAME *ca_name,
+    struct status_list *out, struct err *e)
+{
+	const X509_NAME *issuer = X509_CRL_get_issuer(c->x);
+	const uint8_t *p = c->revoked, *end = c->revoked + c->revoked_len;
+	struct walk w = { c, ca_name ? ca_name : issuer, 0, 0 };
+	char a[256], b[256];
+	struct tlv t;
+	void *v;
+
+	if (out->n != 0)
+		return err_set(e, "%s: internal error: records into a list in use", c->name);
+	w.ours = X509_NAME_cmp(issuer, w.ca) == 0;
+	if (!w.ours && !c->scope.indirect)
+		return err_set(e, "%s: issued by \"%s\", not by \"%s\", and not an "
+		    "indirect CRL", c->name, name_str(issuer, a, sizeof(a)),
+		    name_str(w.ca, b, sizeof(b)));
+	/* One allocation for the usual CRL, where every entry is the CA's. */
+	if (c->entries > 0) {
+		if ((v = array_grow(out->v, &out->cap, c->entries, sizeof(out->v[0]))) == NULL)
+			return err_set(e, "out of memory for %zu records", c->entries);
+		out->v = v;
+	}
+	while (p < end) {
+		w.idx++;
+		/* count_entries has walked these already. */
+		if (tlv_read(p, (size_t)(end - p), &t) != 0)
+			return err_set(e, "%s: entry %zu is not DER", c->name, w.idx);
+		if (entry_add(&w, p, t.len, out, e) != 0)
+			return -1;
+		p += t.len;
+	}
+	return sort_records(c, out, e);
+}
+
+/* RFC 5280 5.2.4: a delta and its base have one issuer, one scope, and
+ * the delta is newer than the base and based on it or an older CRL. */
+static int delta_fits(const struct crl *base, const struct crl *delta, struct err *e)
+{
+	char a[SERIAL_NAME_MAX + 1], b[SERIAL_NAME_MAX + 1];
+	int ia, ib;
+
+	if (!delta->is_delta)
+		return err_set(e, "%s: not a delta CRL (no deltaCRLIndicator)", delta->name);
+	if (base->is_delta)
+		return err_set(e, "%s: a delta CRL cannot be the base of another", base->name);
+	if (!base->has_number || !delta->has_number)
+		return err_set(e, "%s: no cRLNumber, so the delta cannot be matched",
+		    base->has_number ? delta->name : base->name);
+	if (X509_NAME_cmp(X509_CRL_get_issuer(base->x), X509_CRL_get_issuer(delta->x)) != 0)
+		return err_set(e, "%s: not issued by the base CRL's issuer", delta->name);
+	ia = X509_CRL_get_ext_by_NID(base->x, NID_issuing_distribution_point, -1);
+	ib = X509_CRL_get_ext_by_NID(delta->x, NID_issuing_distribution_point, -1);
+	if ((ia < 0) != (ib < 0) || (ia >= 0 && ASN1_OCTET_STRING_cmp(
+	    X509_EXTENSION_get_data(X509_CRL_get_ext(base->x, ia)),
+	    X509_EXTENSION_get_data(X509_CRL_get_ext(delta->x, ib))) != 0))
+		return err_set(e, "%s: its issuingDistributionPoint differs from the base "
+		    "CRL's (another scope)", delta->name);
+	serial_name(&base->number, a);
+	if (serial_cmp(&delta->base, &base->number) > 0)
+		return err_set(e, "%s: based on CRL number %s, newer than the base CRL's %s",
+		    delta->name, (serial_name(&delta->base, b), b), a);
+	if (serial_cmp(&delta->number, &base->number) <= 0)
+		return err_set(e, "%s: CRL number %s is not above the base CRL's %s",
+		    delta->name, (serial_name(&delta->number, b), b), a);
+	return 0;
+}
+
+/* Merges the sorted delta records d into the sorted base records. */
+static void merge_delta(const struct status_list *base, const struct status_list *d,
+    struct status_list *m)
+{
+	size_t i = 0, j = 0;
+
+	while (i < base->n || j < d->n) {
+		int c = i == base->n ? 1 : j == d->n ? -1 :
+		    serial_cmp(&base->v[i].serial, &d->v[j].serial);
+		if (c < 0) {
+			m->v[m->n++] = base->v[i++];
+			continue;
+		}
+		if (d->v[j].reason != REASON_REMOVE_FROM_CRL)
+			m->v[m->n++] = d->v[j];
+		else if (c == 0 && base->v[i].reason != REASON_CERTIFICATE_HOLD)
+			m->v[m->n++] = base->v[i];	/* revocation is final */
+		if (c == 0)
+			i++;
+		j++;
+	}
+}
+
+int crl_apply_delta(struct status_list *base, const struct crl *base_crl,
+    const struct crl *delta, const X509_NAME *ca_name, struct err *e)
+{
+	struct status_list d, m;
+	void *v;
+	int ret = -1;
+
+	status_list_init(&d);
+	status_list_init(&m);
+	if (delta_fits(base_crl, delta, e) != 0 || crl_records(delta, ca_name, &d, e) != 0)
+		goto out;
+	if (base->n + d.n > 0) {
+		if ((v = array_grow(m.v, &m.cap, base->n + d.n, sizeof(m.v[0]))) == NULL) {
+			err_set(e, "out of memory");
+			goto out;
+		}
+		m.v = v;
+	}
+	merge_delta(base, &d, &m);
+	status_list_fini(base);
+	*base = m;
+	status_list_init(&m);
+	ret = 0;
+out:
+	status_list_fini(&d);
+	status_list_fini(&m);
+	return ret;
+}
