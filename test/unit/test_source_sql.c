@@ -7,11 +7,14 @@
  * issuer values the presets compare are checked too. */
 #include "ocsp/source_sql.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/x509.h>
 #include <sqlite3.h>
+
+#include <stdatomic.h>
 
 #include "check.h"
 #include "pki.h"
@@ -691,6 +694,47 @@ static void test_down(void)
 	sql_source_close(s);
 }
 
+/* Many workers at once, more than SQL_MAX_CONNECTIONS, over a few
+ * serials and several cache periods: every answer the right one. */
+#define THREADS 12
+static struct sql_source *shared;
+static atomic_int wrong;
+
+static void *worker(void *arg)
+{
+	long id = (long)arg;
+
+	for (int i = 0; i < 300; i++) {
+		struct status_rec r;
+		int64_t now = 3000 + i / 20;	/* the cache expires every 5 */
+		const char *dec = (i + id) % 3 == 0 ? "2" : (i + id) % 3 == 1 ? "6" : "77";
+		enum source_find f = look(shared, dec, now, &r);
+		if (dec[0] == '2' && (f != SOURCE_FOUND || r.status != CERT_REVOKED))
+			wrong++;
+		if (dec[0] == '6' && (f != SOURCE_FOUND || r.status != CERT_GOOD))
+			wrong++;
+		if (dec[0] == '7' && f != SOURCE_ABSENT)
+			wrong++;
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct source_conf c;
+	pthread_t t[THREADS];
+
+	conf_init(&c, "openxpki");
+	if ((shared = open_ok(&c)) == NULL)
+		return;
+	for (long i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, worker, (void *)i);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	CHECK_EQ(wrong, 0);
+	sql_source_close(shared);
+}
+
 int main(void)
 {
 	make_ca();
@@ -708,6 +752,7 @@ int main(void)
 	test_numeric_affinity();
 	test_lookup();
 	test_down();
+	test_threads();
 	X509_free(ca);
 	EVP_PKEY_free(ca_key);
 	return check_done();
