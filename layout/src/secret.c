@@ -1,5 +1,5 @@
-/* One-line secrets in files: PINs and passphrases. */
-#include "signer_int.h"
+/* One-line secrets in files: PINs, passphrases, database passwords. */
+#include "ocsp/secret.h"
 
 #include <errno.h>
 #include <fcntl.h>

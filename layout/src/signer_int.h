@@ -9,6 +9,7 @@
 
 #include "ocsp/config.h"
 #include "ocsp/err.h"
+#include "ocsp/secret.h"
 
 /* Passphrase files and PINs are a line; anything longer is not one. */
 #define SIGNER_SECRET_MAX 1024
@@ -20,12 +21,5 @@
  * Passphrases are wiped after use (the environment's copy by the signer
  * set, once every key is loaded). */
 int pem_key_load(const struct signer_conf *sc, EVP_PKEY **out, struct err *e);
-
-/* Reads a one-line secret (a passphrase, a PIN) of 1 to max bytes from
- * the regular file path into buf (max + 3 bytes), NUL-terminated, a final
- * LF or CR LF dropped; the file must not be readable by others. Returns
- * its length, or -1 with a message that begins with what ("PIN file") and
- * never holds the secret; buf is wiped then, else the caller wipes it. */
-int secret_read(const char *what, const char *path, char *buf, size_t max, struct err *e);
 
 #endif

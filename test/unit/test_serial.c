@@ -158,6 +158,110 @@ static void test_cmp(void)
 	check_case_clear();
 }
 
+/* Decimal, as CA databases keep serials: exact at every size, including
+ * the 20 octets RFC 5280 allows and the 32 kept as a margin. */
+static const struct {
+	const char *dec;
+	const char *name;	/* NULL: refused */
+	const char *canon;	/* serial_to_decimal of the result */
+	const char *err;
+} from_decimal[] = {
+	{ "0", "00", "0", NULL },
+	{ "000", "00", "0", NULL },
+	{ "1", "01", "1", NULL },
+	{ "255", "FF", "255", NULL },
+	{ "256", "0100", "256", NULL },
+	{ "0256", "0100", "256", NULL },
+	{ "65535", "FFFF", "65535", NULL },
+	{ "9223372036854775807", "7FFFFFFFFFFFFFFF", "9223372036854775807", NULL },
+	{ "18446744073709551615", "FFFFFFFFFFFFFFFF", "18446744073709551615", NULL },
+	{ "18446744073709551616", "010000000000000000", "18446744073709551616", NULL },
+	/* 2^159 and 2^160 - 1: the largest 20-octet serials. */
+	{ "730750818665451459101842416358141509827966271488",
+	  "8000000000000000000000000000000000000000",
+	  "730750818665451459101842416358141509827966271488", NULL },
+	{ "1461501637330902918203684832716283019655932542975",
+	  "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+	  "1461501637330902918203684832716283019655932542975", NULL },
+	{ "115792089237316195423570985008687907853269984665640564039457584007913129639935",
+	  F64,
+	  "115792089237316195423570985008687907853269984665640564039457584007913129639935", NULL },
+	{ "00000115792089237316195423570985008687907853269984665640564039457584007913129639935",
+	  F64,
+	  "115792089237316195423570985008687907853269984665640564039457584007913129639935", NULL },
+	{ "100000000000000000000000000000000000000000000000000000000000000000000000000000",
+	  "DD15FE86AFFAD91249EF0EB713F39EBEAA987B6E6FD2A0000000000000000000",
+	  "100000000000000000000000000000000000000000000000000000000000000000000000000000", NULL },
+	/* 2^256: one past the largest. */
+	{ "115792089237316195423570985008687907853269984665640564039457584007913129639936",
+	  NULL, NULL, "longer than 32" },
+	{ "1000000000000000000000000000000000000000000000000000000000000000000000000000000",
+	  NULL, NULL, "longer than 32" },
+	{ "", NULL, NULL, "empty" },
+	{ "-1", NULL, NULL, "not a decimal" },
+	{ "+1", NULL, NULL, "not a decimal" },
+	{ " 1", NULL, NULL, "not a decimal" },
+	{ "1 ", NULL, NULL, "not a decimal" },
+	{ "1.0", NULL, NULL, "not a decimal" },
+	{ "1e3", NULL, NULL, "not a decimal" },
+	{ "1.23456789012346e+48", NULL, NULL, "not a decimal" },
+	{ "0x10", NULL, NULL, "not a decimal" },
+	{ "12a", NULL, NULL, "not a decimal" },
+};
+
+static void test_from_decimal(void)
+{
+	for (size_t i = 0; i < sizeof(from_decimal) / sizeof(from_decimal[0]); i++) {
+		struct serial s;
+		struct err e = { "" };
+		char name[SERIAL_NAME_MAX + 1], dec[SERIAL_DECIMAL_MAX + 1];
+		int r;
+
+		check_case("serial_from_decimal \"%s\"", from_decimal[i].dec);
+		r = serial_from_decimal(&s, from_decimal[i].dec, strlen(from_decimal[i].dec), &e);
+		if (from_decimal[i].name == NULL) {
+			CHECK_EQ(r, -1);
+			CHECK_CONTAINS(e.msg, from_decimal[i].err);
+			continue;
+		}
+		CHECK_EQ(r, 0);
+		if (r != 0)
+			continue;
+		serial_name(&s, name);
+		CHECK_STR(name, from_decimal[i].name);
+		CHECK_EQ(serial_to_decimal(&s, dec), strlen(from_decimal[i].canon));
+		CHECK_STR(dec, from_decimal[i].canon);
+	}
+	check_case_clear();
+}
+
+/* Every length of serial, every byte value at the ends: hex -> decimal ->
+ * serial gives the same serial back. */
+static void test_decimal_round_trip(void)
+{
+	for (size_t len = 1; len <= SERIAL_MAX; len++) {
+		for (unsigned v = 0; v < 256; v += 51) {
+			uint8_t b[SERIAL_MAX];
+			struct serial s, back;
+			char dec[SERIAL_DECIMAL_MAX + 1];
+			size_t n;
+
+			for (size_t i = 0; i < len; i++)
+				b[i] = (uint8_t)(v + 37 * i);
+			b[0] |= 1;	/* no leading zero: the length stays */
+			check_case("round trip len %zu v %u", len, v);
+			CHECK_EQ(serial_from_bytes(&s, b, len), 0);
+			n = serial_to_decimal(&s, dec);
+			CHECK_EQ(n, strlen(dec));
+			CHECK(n <= SERIAL_DECIMAL_MAX);
+			CHECK(dec[0] != '0');
+			CHECK_EQ(serial_from_decimal(&back, dec, n, NULL), 0);
+			CHECK_EQ(serial_cmp(&s, &back), 0);
+		}
+	}
+	check_case_clear();
+}
+
 int main(void)
 {
 	test_from_hex();
@@ -165,5 +269,7 @@ int main(void)
 	test_from_bytes();
 	test_name_valid();
 	test_cmp();
+	test_from_decimal();
+	test_decimal_round_trip();
 	return check_done();
 }

@@ -17,6 +17,9 @@
  * misbehave further, so keep a margin and refuse anything longer. */
 #define SERIAL_MAX 32
 #define SERIAL_NAME_MAX (2 * SERIAL_MAX)	/* hex digits, without NUL */
+/* Decimal digits of the largest serial, 2^256 - 1, without NUL: CA
+ * databases (OpenXPKI, EJBCA) keep serials as decimal numbers. */
+#define SERIAL_DECIMAL_MAX 78
 
 struct serial {
 	uint8_t len;
@@ -30,6 +33,16 @@ int serial_from_hex(struct serial *s, const char *hex, size_t n, struct err *e);
 /* From big-endian magnitude bytes (leading zeros dropped). Returns 0 or -1
  * when longer than SERIAL_MAX after dropping them. */
 int serial_from_bytes(struct serial *s, const uint8_t *b, size_t n);
+
+/* From decimal digits (leading zeros dropped), exactly: no floating point,
+ * no 64-bit limit. Returns 0, or -1 with a message for empty input,
+ * anything but the digits 0-9 (no sign, no spaces), or a value longer than
+ * SERIAL_MAX octets. */
+int serial_from_decimal(struct serial *s, const char *dec, size_t n, struct err *e);
+
+/* Writes the value in decimal (no leading zeros; "0" for zero) and a NUL
+ * into out. Returns the number of digits. */
+size_t serial_to_decimal(const struct serial *s, char out[SERIAL_DECIMAL_MAX + 1]);
 
 /* Writes the tree name (uppercase hex) and a NUL into out, which must hold
  * SERIAL_NAME_MAX + 1 bytes. Returns the number of digits. */
