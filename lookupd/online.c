@@ -328,6 +328,10 @@ enum online_status online_sign(const struct online_ca *oc, const struct ocsp_req
 		if ((r = status_of(oc, id, now, &st[i], &o.extended_revoke)) != ONLINE_SIGNED)
 			return r;
 		response_times(oc->conf->validity, oc->conf->backdate, &st[i], now, &tu, &nu);
+		if (oc->conf->crl_bounds_validity && nu > status_view_valid_until(oc->view))
+			nu = status_view_valid_until(oc->view);
+		if (nu <= tu)
+			return ONLINE_TRY_LATER;
 		s[i] = (struct single_resp){ id->alg, id->name_hash, id->key_hash, &id->serial,
 		    &st[i], tu, nu };
 		if (i == 0 || nu < out->next_update)

@@ -396,10 +396,10 @@ static void report(const struct run *r, double secs)
 	}
 	if (!r->o->quiet)
 		printf("%s%zu signed, %zu unchanged, %zu removed, %zu errors, %zu CAs skipped "
-		    "in %.2f s (%.0f signatures/s while signing, %u threads)\n",
+		    "in %.2f s (%.0f signatures/s while signing, %u thread%s)\n",
 		    r->o->dry_run ? "dry run, nothing written: " : "", ok, unchanged, removed,
 		    errors, bad, secs, r->sign_secs > 0 ? (double)sigs / r->sign_secs : 0.0,
-		    r->threads);
+		    r->threads, r->threads == 1 ? "" : "s");
 }
 
 static int open_sink(struct run *r)

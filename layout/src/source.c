@@ -3,12 +3,14 @@
  * here; CRLs and databases have files of their own. */
 #include "ocsp/source.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ocsp/config.h"
 #include "ocsp/fsutil.h"
 #include "ocsp/source_index.h"
+#include "ocsp/source_sql.h"
 #include "source_int.h"
 
 static const struct {
@@ -232,15 +234,48 @@ int source_is_live(const struct source *s, int64_t *ttl)
 	return s->ops->lookup != NULL;
 }
 
-/* Until their modules land. */
-int source_crl_open(const struct source_conf *c, const struct source_spec *spec,
-    struct source *s, struct err *e)
+/* A CA database (source_sql.c): asked live, through its cache. */
+static int sql_read(void *impl, int64_t now, struct status_list *out, struct err *e)
 {
-	return err_set(e, "crl: sources are not built in yet");
+	return sql_source_read(impl, out, e);
 }
+
+static enum source_find sql_lookup(void *impl, const struct serial *serial, int64_t now,
+    struct status_rec *out, struct err *e)
+{
+	return sql_source_lookup(impl, serial, now, out, e);
+}
+
+static void sql_close(void *impl)
+{
+	sql_source_close(impl);
+}
+
+static const struct source_ops sql_ops = {
+	.read = sql_read,
+	.lookup = sql_lookup,
+	.close = sql_close,
+};
 
 int source_sql_open(const struct source_conf *c, const struct source_spec *spec,
     struct source *s, struct err *e)
 {
-	return err_set(e, "sql: sources are not built in yet");
+	struct sql_source *sq;
+	const char *name;
+	size_t n;
+
+	/* spec->where is the rest of c->source: NUL-terminated. */
+	if (sql_source_open(c, spec->where, &sq, e) != 0)
+		return -1;
+	name = sql_source_name(sq);
+	n = strlen(name) + 5;
+	if ((s->name = malloc(n)) == NULL) {
+		sql_source_close(sq);
+		return err_set(e, "out of memory");
+	}
+	snprintf(s->name, n, "sql:%s", name);
+	s->ops = &sql_ops;
+	s->impl = sq;
+	s->live_ttl = c->sql_cache_ttl;
+	return 0;
 }

@@ -21,7 +21,7 @@ struct source {
 	const struct source_ops *ops;
 	void *impl;
 	char *name;		/* for messages, without a password; NULL: the string */
-	int64_t valid_until;	/* of the data in service */
+	_Atomic int64_t valid_until;	/* of the data in service; read by lookups */
 	int64_t live_ttl;	/* a live answer's reuse; 0: until a refresh */
 };
 

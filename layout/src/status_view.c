@@ -240,6 +240,11 @@ int status_view_live(const struct status_view *v, int64_t *ttl)
 	return v->live && source_is_live(v->source, ttl);
 }
 
+int64_t status_view_valid_until(const struct status_view *v)
+{
+	return v->source != NULL ? source_valid_until(v->source) : INT64_MAX;
+}
+
 uint64_t status_view_epoch(struct status_view *v)
 {
 	return atomic_load(&v->epoch);

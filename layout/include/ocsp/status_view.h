@@ -58,6 +58,10 @@ int status_view_tree_agrees(struct status_view *v, const struct serial *s, int64
  * online answers are then kept no longer than ttl (its cache's). */
 int status_view_live(const struct status_view *v, int64_t *ttl);
 
+/* The latest nextUpdate an answer from the source's data may carry (a
+ * CRL's nextUpdate); INT64_MAX when it sets none. */
+int64_t status_view_valid_until(const struct status_view *v);
+
 /* Reloads when the status index or the source changed since the last load
  * (or when a status index appeared). Returns 1 when new data is in
  * service, 0 when nothing changed, -1 (old data kept) on error. */
