@@ -12,6 +12,7 @@
 #include "ocsp/log.h"
 #include "ocsp/response.h"
 #include "ocsp/signer.h"
+#include "ocsp/source.h"
 #include "ocsp/status.h"
 #include "ocsp/status_view.h"
 #include "ocsp/tree.h"
@@ -146,6 +147,7 @@ int online_new(const struct config *c, const char *tree, int strict, struct onli
 			}
 		describe(&o->cas[i]);
 	}
+	source_env_wipe(c);
 	*out = o;
 	return 0;
 }

@@ -441,6 +441,7 @@ static int publish(struct config *c, const struct options *o)
 		return EXIT_FAILED;
 	}
 	bad = load_cas(r.cas, c, set, r.now);
+	source_env_wipe(c);
 	if (check_distinct(r.cas, c->ncas) != 0) {
 		status = EXIT_USAGE;
 		goto out;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "ocsp/config.h"
 #include "ocsp/fsutil.h"
 #include "ocsp/source_index.h"
@@ -66,6 +68,18 @@ void source_conf_of_ca(struct source_conf *c, const struct ca_conf *ca,
 	c->sql_cache_ttl = ca->sql_cache_ttl;
 	if (warn != NULL)
 		c->warn = *warn;
+}
+
+void source_env_wipe(const struct config *c)
+{
+	for (size_t i = 0; i < c->ncas; i++) {
+		const char *name = c->cas[i].sql_password_env;
+		char *v = name ? getenv(name) : NULL;
+		if (v != NULL) {
+			OPENSSL_cleanse(v, strlen(v));
+			unsetenv(name);
+		}
+	}
 }
 
 /* The index of openssl ca: read whole at every run; lookupd reads it

@@ -82,11 +82,17 @@ struct source_conf {
 
 struct source;
 struct ca_conf;
+struct config;
 
 /* Fills c from a CA's section (its source keys) and the top level's
  * cache_dir; issuer and warn are the caller's. Strings point into ca. */
 void source_conf_of_ca(struct source_conf *c, const struct ca_conf *ca,
     const char *cache_dir, X509 *issuer, const struct source_warn *warn);
+
+/* Wipes and unsets the environment variables named by sql_password_env,
+ * once every CA's source is open (two may share one; each source keeps
+ * its own copy, for reconnecting). */
+void source_env_wipe(const struct config *c);
 
 /* Opens the source (connects, or reads nothing yet; a CRL is fetched on
  * the first read). -1 with a message naming the source. */
