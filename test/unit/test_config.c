@@ -588,11 +588,16 @@ static void test_example(void)
 	CHECK_EQ(config_load(&c, OCSP_EXAMPLE_CONF, &e), 0);
 	CHECK_EQ(config_finish(&c, CONFIG_PUBLISHER, &e), 0);
 	CHECK_STR(e.msg, "");
-	CHECK_EQ(c.ncas, 2);
+	CHECK_EQ(c.ncas, 4);
 	CHECK_EQ(c.nsigners, 1);
-	if (c.ncas == 2) {
+	if (c.ncas == 4) {
 		CHECK_EQ(c.cas[0].nuse, 1);
 		CHECK_EQ(c.cas[1].nuse, 2);
+		CHECK_STR(c.cas[1].index, "/srv/ca/issuing-ecc/index.txt");
+		CHECK_STR(c.cas[2].source, "crl:http://crl.example.com/legacy-rsa.crl");
+		CHECK_STR(c.cas[2].issued, "dir:/srv/ca/legacy-rsa/certs");
+		CHECK_STR(c.cas[3].source, "sql:postgresql://ocsp@db.example.com:5432/openxpki");
+		CHECK_STR(c.cas[3].sql_preset, "openxpki");
 	}
 	config_fini(&c);
 }
