@@ -27,6 +27,7 @@
 #define LOOKUPD_HEAD_H
 
 #include <stddef.h>
+#include <stdint.h>	/* SIZE_MAX: no field limit */
 
 /* The statuses a head gets: it may go on, it is malformed, it has more
  * header fields than allowed (RFC 6585 5). */
