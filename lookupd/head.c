@@ -108,8 +108,14 @@ static size_t target_run(struct scan *s)
 	return s->pos - start;
 }
 
+static int digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 static int request_line(struct scan *s, struct http_head_verdict *v)
 {
+	const unsigned char *ver;
 	const char *why;
 
 	if (is(s, 0, '\r') || is(s, 0, '\n'))
@@ -122,10 +128,11 @@ static int request_line(struct scan *s, struct http_head_verdict *v)
 		return bad(v, s->pos, WHY_TARGET);
 	v->version.off = ++s->pos;
 	v->version.len = HTTP_HEAD_VERSION_LEN;
-	if (s->len - s->pos < HTTP_HEAD_VERSION_LEN ||
-	    memcmp(s->p + s->pos, HTTP_HEAD_NAME, HTTP_HEAD_NAME_LEN) != 0 ||
-	    s->p[s->pos + 5] < '0' || s->p[s->pos + 5] > '9' || s->p[s->pos + 6] != '.' ||
-	    s->p[s->pos + 7] < '0' || s->p[s->pos + 7] > '9')
+	if (s->len - s->pos < HTTP_HEAD_VERSION_LEN)
+		return bad(v, s->pos, WHY_VERSION);
+	ver = s->p + s->pos + HTTP_HEAD_NAME_LEN;	/* DIGIT "." DIGIT */
+	if (memcmp(s->p + s->pos, HTTP_HEAD_NAME, HTTP_HEAD_NAME_LEN) != 0 ||
+	    !digit(ver[0]) || ver[1] != '.' || !digit(ver[2]))
 		return bad(v, s->pos, WHY_VERSION);
 	s->pos += HTTP_HEAD_VERSION_LEN;
 	if ((why = line_end(s, WHY_VERSION)) != NULL)
