@@ -40,10 +40,60 @@ if(NOT OCSP_CIVETWEB STREQUAL "system")
   endif()
 endif()
 
+# lookupd checks each request head as the client sent it (lookupd/head.c),
+# before civetweb parses it in place and loses what a proxy in front might
+# read otherwise (lookupd/framing.c, G1 to G3). civetweb has no callback at
+# that point, so one call is inserted into a copy of civetweb.c in the
+# build tree (the fetched source is left as it is): in get_request(), once
+# get_message() has read the whole head (conn->request_len is known) and
+# before parse_http_request() writes its NULs into conn->buf. lookupd's
+# begin_request takes the verdict (lookupd/head_hook.c). The anchor must
+# be found exactly once: a civetweb that reads its requests otherwise stops
+# the build here, never builds without the check.
+function(ocsp_civetweb_insert_hook in out)
+  file(READ "${in}" text)
+  string(CONCAT anchor "\tif (!get_message(conn, ebuf, ebuf_len, err)) {\n\t\treturn 0;\n\t}\n\n"
+    "\tif (parse_http_request(conn->buf, conn->buf_size, &conn->request_info)")
+  string(FIND "${text}" "${anchor}" first)
+  string(FIND "${text}" "${anchor}" last REVERSE)
+  if(first EQUAL -1 OR NOT first EQUAL last)
+    message(FATAL_ERROR "${in}: get_request() does not read its head as civetweb 1.15 "
+      "does: the anchor for lookupd's head check is not there exactly once (first at "
+      "${first}, last at ${last}, -1: none); lookupd/civetweb.cmake must be brought up to "
+      "this civetweb before it can be built in")
+  endif()
+  string(CONCAT hook "\tif (!get_message(conn, ebuf, ebuf_len, err)) {\n\t\treturn 0;\n\t}\n\n"
+    "\t/* Inserted by ocsp-responder's lookupd/civetweb.cmake: the raw head,\n"
+    "\t * before parse_http_request changes it in place. */\n"
+    "\t{\n"
+    "\t\textern void ocsp_civetweb_head(const char *head, int len);\n"
+    "\t\tocsp_civetweb_head(conn->buf, conn->request_len);\n"
+    "\t}\n\n"
+    "\tif (parse_http_request(conn->buf, conn->buf_size, &conn->request_info)")
+  string(REPLACE "${anchor}" "${hook}" text "${text}")
+  # Written only when it changes, so that a reconfigure rebuilds nothing.
+  set(old "")
+  if(EXISTS "${out}")
+    file(READ "${out}" old)
+  endif()
+  if(NOT old STREQUAL text)
+    file(WRITE "${out}" "${text}")
+  endif()
+  set_property(DIRECTORY "${PROJECT_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${in}")
+endfunction()
+
 if(civetweb_src)
-  message(STATUS "civetweb: built in from ${civetweb_src} (IPv6, static)")
-  add_library(civetweb_builtin STATIC "${civetweb_src}/src/civetweb.c")
+  message(STATUS "civetweb: built in from ${civetweb_src} (IPv6, static, head check hooked)")
+  set(OCSP_CIVETWEB_C "${PROJECT_BINARY_DIR}/civetweb/civetweb.c")
+  # Where civetweb.c's own .inl files are, for the copy to find them.
+  set(OCSP_CIVETWEB_SRC_DIR "${civetweb_src}/src")
+  ocsp_civetweb_insert_hook("${civetweb_src}/src/civetweb.c" "${OCSP_CIVETWEB_C}")
+  add_library(civetweb_builtin STATIC "${OCSP_CIVETWEB_C}")
   target_include_directories(civetweb_builtin SYSTEM PUBLIC "${civetweb_src}/include")
+  target_include_directories(civetweb_builtin PRIVATE "${OCSP_CIVETWEB_SRC_DIR}")
+  # The hook's definition (lookupd/CMakeLists.txt): whatever links this
+  # civetweb links the check, never a civetweb without it.
+  target_link_libraries(civetweb_builtin PUBLIC lookupd_head)
   target_compile_definitions(civetweb_builtin PRIVATE
     # REENTRANT_TIME: gmtime_r, not gmtime, for the dates of its own error
     # pages (several workers may send one at the same moment).

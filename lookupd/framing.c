@@ -57,7 +57,12 @@ static void header_note(struct req_headers *h, const char *name, size_t n, const
  * again as the next one, and a body is read from the wrong place); which
  * whitespace the NULs after the version were ("\n " passes for CR LF);
  * and whether a section ended in CR LF CR LF or in a bare "\n\n", told
- * apart only by the two bytes after it. */
+ * apart only by the two bytes after it. With the built-in civetweb these
+ * never get here: head.c checks the raw head before civetweb parses it
+ * (the hook lookupd/civetweb.cmake inserts into get_request) and http.c
+ * refuses what it refuses first. With the system library
+ * (OCSP_CIVETWEB_BUILTIN off) there is no such hook, this scan is all
+ * there is, and G1 to G3 stay open. */
 int framing_scan(const struct mg_request_info *ri, struct req_headers *h)
 {
 	const char *end = ri->http_version, *target_end;

@@ -17,6 +17,9 @@
 #include "ocsp/response.h"
 
 #include "framing.h"
+#ifdef OCSP_CIVETWEB_BUILTIN
+#include "head_hook.h"
+#endif
 #include "reply.h"
 #include "watchdog.h"
 
@@ -477,6 +480,43 @@ static int refuse(struct reply_ctx *rc, int code, const char *status, const char
 	return send_text(rc, code, status, NULL, why);
 }
 
+/* The verdict on the head as the client sent it (head.c), which civetweb
+ * gave lookupd's check before parsing it (head_hook.c): what its in-place
+ * parse hides from framing_scan (framing.c, G1 to G3) is refused here.
+ * The system library has no such call, and framing.c is all there is. */
+static int head_refused(const struct http_server *s, const char **why)
+{
+#ifdef OCSP_CIVETWEB_BUILTIN
+	struct http_head_verdict v;
+	int status = head_hook_take((size_t)s->conf.max_headers, &v);
+
+	if (status < 0) {
+		log_error("civetweb did not have the request head checked (built without "
+		    "lookupd's hook?); the request is refused");
+		*why = "internal error\n";
+		return 500;
+	}
+	*why = v.reason;
+	return status;
+#else
+	(void)s;
+	(void)why;
+	return 0;
+#endif
+}
+
+static const char *refusal_status(int code)
+{
+	switch (code) {
+	case 431:
+		return "431 Request Header Fields Too Large";
+	case 500:
+		return "500 Internal Server Error";
+	default:
+		return "400 Bad Request";
+	}
+}
+
 static int route(struct mg_connection *conn, struct http_server *s, struct worker *w,
     const struct mg_request_info *ri)
 {
@@ -493,9 +533,10 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 
 	w->requests++;
 	rc.keep_alive = keep_alive_of(s, w, ri, &h);
-	if ((refused = framing_refused(ri, s->conf.max_headers, scan, &h, &why)) != 0)
-		return refuse(&rc, refused, refused == 431 ?
-		    "431 Request Header Fields Too Large" : "400 Bad Request", why);
+	if ((refused = head_refused(s, &why)) == 0)
+		refused = framing_refused(ri, s->conf.max_headers, scan, &h, &why);
+	if (refused != 0)
+		return refuse(&rc, refused, refusal_status(refused), why);
 	/* Any body is read first: what is left unread would be parsed as
 	 * the next request, and a body too large closes the connection. */
 	switch (read_body(s, w, conn, ri, &len)) {

@@ -1,11 +1,18 @@
 /* civetweb's request parsing, reachable: civetweb.c is compiled into this
- * file (with the definitions lookupd/civetweb.cmake builds it with), so
+ * file (the build tree's copy, with lookupd's hook, and the definitions
+ * lookupd/civetweb.cmake builds it with), so
  * that fuzz_http_framing runs the very parser lookupd runs on, statics
  * included. Each step below is civetweb 1.15's, named by its function;
  * only the socket and the connection object are left out. */
 #include "civetweb.c"
 
 #include "civetweb_request.h"
+#include "head_hook.h"
+
+int civetweb_method_known(const char *method)
+{
+	return is_valid_http_method(method);
+}
 
 int civetweb_request(char *buf, int data_len, struct mg_request_info *ri,
     struct civetweb_head *head)
@@ -26,6 +33,10 @@ int civetweb_request(char *buf, int data_len, struct mg_request_info *ri,
 	head->request_len = get_http_header_len(buf, data_len);
 	if (head->request_len <= 0)
 		return -1;
+
+	/* get_request, as lookupd/civetweb.cmake makes it: lookupd's head
+	 * check on the raw head, before anything parses it. */
+	ocsp_civetweb_head(buf, head->request_len);
 
 	/* get_request: parse_http_request is given the whole buffer (here
 	 * the bytes read fill it), and its length is only tested for > 0:

@@ -1,7 +1,7 @@
 /* civetweb's own handling of a request head, from the bytes it has read
  * to lookupd's begin_request callback, without a socket (civetweb_request.c
  * compiles civetweb.c in to reach its static parser). For
- * fuzz_http_framing. */
+ * fuzz_http_framing and fuzz_http_head. */
 #ifndef FUZZ_CIVETWEB_REQUEST_H
 #define FUZZ_CIVETWEB_REQUEST_H
 
@@ -16,7 +16,9 @@ struct civetweb_head {
 
 /* Runs what civetweb 1.15 does with buf, data_len bytes a client sent
  * that fill its request buffer: read_message's search for the end of the
- * head, parse_http_request (in place, as on its connection buffer),
+ * head, the call of lookupd's head check that lookupd/civetweb.cmake
+ * inserts (ocsp_civetweb_head, whose verdict head_hook_take then has),
+ * parse_http_request (in place, as on its connection buffer),
  * get_request's Transfer-Encoding and Content-Length checks,
  * process_new_connection's version and target checks and handle_request's
  * split of the query string. Returns 0 when civetweb would then call
@@ -24,5 +26,8 @@ struct civetweb_head {
  * answer by itself (400, 411, 505...). */
 int civetweb_request(char *buf, int data_len, struct mg_request_info *ri,
     struct civetweb_head *head);
+
+/* Whether parse_http_request takes method (civetweb's list of methods). */
+int civetweb_method_known(const char *method);
 
 #endif
