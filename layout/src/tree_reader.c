@@ -185,6 +185,13 @@ static __attribute__((noinline)) enum tree_lookup entry_recheck(struct tree_read
 	    (!e->bad || e->changing)) {
 		fresh->changing = 1;
 		fresh->bad_since = e->changing ? e->bad_since : now;
+	} else if (fresh != NULL && fresh->bad && fresh->file.sig.mtime_s >= now - t->interval) {
+		/* Written within the interval and no entry to tell what it was:
+		 * a rewrite that passed through a state that was not kept (an
+		 * empty file) looks like this, so it counts as changing from its
+		 * last write, not as broken at once. */
+		fresh->changing = 1;
+		fresh->bad_since = fresh->file.sig.mtime_s;
 	}
 	if (fresh != NULL) {
 		*out = entry_of(cache_insert(t->cache, &fresh->node, same_file, n));
