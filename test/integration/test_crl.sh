@@ -345,6 +345,25 @@ if start_lookupd --config "$WORK/live.conf"; then
 	check "... (revoked with a nonce)" answers_revoked
 	check "... (good stays good)" contains "$(ask "$CA" "$N")" "0x$N: good"
 	check "lookupd still runs" kill -0 "$LOOKUPD_PID"
+	sleep 2
+	check "... and logged it once, not at every reload" \
+		test "$(tail -n +"$((lines + 1))" "$LOOKUPD_LOG" | grep -c "error: .*live.crl")" = 1
+	rm "$WORK/live.crl"
+	gone_logged() { tail -n +"$((lines + 1))" "$LOOKUPD_LOG" | grep -q "error: .*live.crl: No such file"; }
+	check "the CRL removed: an error" wait_for 3 gone_logged
+	check "... still answering from the last good CRL" answers_revoked -no_nonce
+	# The hold released (openssl ca has no command for it: the index line
+	# made valid again), the CRL renewed without it: the tree's file says
+	# certificateHold, lookupd must answer good from the CRL instead.
+	sed -i "s/^R\(\t[^\t]*\t\)[^\t]*\(\t$H\t\)/V\1\2/" "$CA/index.txt"
+	gencrl "$CA" "$WORK/live.crl" -crldays 2
+	answers_good() { out=$(ask "$CA" "$H" "$@"); case "$out" in *"0x$H: good"*) return 0 ;; esac; return 1; }
+	check "hold released on a renewed CRL after the tampered one: good (no nonce)" wait_for 3 answers_good -no_nonce
+	check "... verifies" contains "$out" "Response verify OK"
+	check "... good with a nonce too" answers_good
+	check "... while the tree's file still says certificateHold" \
+		contains "$(status_of "$LT" "$CA" "$H")" "Reason: certificateHold"
+	check "... and the revocation stays" answers_revoked -no_nonce
 	stop_lookupd
 fi
 
