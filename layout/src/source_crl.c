@@ -91,14 +91,14 @@ static int place_read(struct crl_source *cs, struct crl_place *p, int force,
 	*changed = 1;
 	if (!p->is_url) {
 		file_sig_get(p->where, 1, &sig);
-		if (!force && sig.exists && file_sig_eq(&sig, &p->sig)) {
+		if (!force && file_sig_eq(&sig, &p->sig)) {
 			*changed = 0;
 			return 0;
 		}
-		if (zfile_read_all(p->where, (size_t)cs->fo.max_bytes, buf, len, e) != 0)
-			return -1;
+		/* Seen, whether it can be read or not (or is missing): a file
+		 * that stays bad is reported once, not at every reload. */
 		p->sig = sig;
-		return 0;
+		return zfile_read_all(p->where, (size_t)cs->fo.max_bytes, buf, len, e);
 	}
 	o.url = p->where;
 	o.etag = force ? NULL : p->etag;
@@ -326,11 +326,17 @@ static enum source_find crl_lookup(void *impl, const struct serial *serial, int6
 	return f;
 }
 
+static int is_url_source(const struct crl_source *cs)
+{
+	return cs->base.is_url || (cs->has_delta && cs->delta.is_url);
+}
+
 /* When lookupd looks again: every CRL_RECHECK for a URL, at every reload
  * for a file (a stat), and as soon as the data in service expires. */
+
 static int64_t next_check(const struct crl_source *cs, int64_t now, int64_t until)
 {
-	int64_t t = cs->base.is_url || (cs->has_delta && cs->delta.is_url) ? now + CRL_RECHECK : now;
+	int64_t t = is_url_source(cs) ? now + CRL_RECHECK : now;
 
 	return t < until ? t : until;
 }
@@ -344,7 +350,13 @@ static int crl_refresh(void *impl, int64_t now, struct err *e)
 	if (cs->cur.loaded && now < cs->next_check)
 		return 0;
 	if ((r = load(cs, !cs->cur.loaded, now, &d, e)) <= 0) {
-		cs->next_check = r < 0 ? now + CRL_RETRY : next_check(cs, now, cs->cur.valid_until);
+		/* Files that failed are looked at again at the next reload like
+		 * any (place_read keeps quiet until they change), so a CRL
+		 * fixed a moment after a bad one is in service as soon; URLs,
+		 * and a first load that failed (read in full every time), wait
+		 * CRL_RETRY. */
+		cs->next_check = r < 0 && (!cs->cur.loaded || is_url_source(cs)) ?
+		    now + CRL_RETRY : next_check(cs, now, cs->cur.valid_until);
 		return r;
 	}
 	pthread_rwlock_wrlock(&cs->lock);
