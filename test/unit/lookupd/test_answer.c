@@ -7,6 +7,9 @@
  * remembered requests and the online cache are on the path too. */
 #include "answer.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/err.h>
@@ -92,10 +95,17 @@ static void setup(void)
 	req_bad_cert = make_requestor("untrusted requestor", &X, &req_bad_key);
 
 	root = check_tmp_path("tree");
+	char broken[TREE_PATH_MAX];
 	put_file(0x10, CERT_GOOD, TU, NU);
 	put_file(0x11, CERT_GOOD, T0 - 5 * DAY, T0 - DAY);	/* stale */
 	put_file(0x12, CERT_REVOKED, TU, NU);
 	fx_put(root, &A, HASH_SHA1, 0x14, "broken", 6);
+	/* Broken for long: one written within the reload interval is taken for
+	 * one being rewritten (tryLater), not for broken. */
+	fx_response_path(broken, root, &A, HASH_SHA1, 0x14);
+	if (utimensat(AT_FDCWD, broken, (struct timespec[2]){ { (time_t)(T0 - 60), 0 },
+	    { (time_t)(T0 - 60), 0 } }, 0) != 0)
+		exit(2);
 	fx_issuer_meta(root, &A, 1u << HASH_SHA1, 1);
 	fx_marker(root, 1, 1);
 
