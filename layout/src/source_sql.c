@@ -50,6 +50,7 @@ struct sql_source {
 	char name[NAME_MAX_LEN];
 	int64_t ttl;
 	struct source_warn warn;
+	int outages_told;		/* by the caller: no warnings of ours */
 	struct cache *cache;
 	struct pool pool;
 };
@@ -207,6 +208,7 @@ int sql_source_open(const struct source_conf *c, const char *conn, struct sql_so
 	pthread_mutex_init(&s->pool.mu, NULL);
 	pthread_cond_init(&s->pool.cv, NULL);
 	s->warn = c->warn;
+	s->outages_told = c->outages_told;
 	s->ttl = c->sql_cache_ttl > 0 ? c->sql_cache_ttl : SQL_CACHE_TTL_DEFAULT;
 	if (target_set(s, conn, e) != 0)
 		goto fail;
@@ -391,7 +393,7 @@ static void health_failed(struct sql_source *s, int64_t now, const struct err *e
 	pthread_mutex_unlock(&s->pool.mu);
 	for (size_t i = 0; i < nstale; i++)
 		s->eng->close(stale[i]);
-	if (started)
+	if (started && !s->outages_told)
 		warn(s, "database down, no live answers until it is back", e->msg);
 }
 
@@ -406,7 +408,7 @@ static void health_ok(struct sql_source *s)
 		back = 1;
 	}
 	pthread_mutex_unlock(&s->pool.mu);
-	if (back)
+	if (back && !s->outages_told)
 		warn(s, "database answers again", NULL);
 }
 

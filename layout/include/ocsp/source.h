@@ -78,6 +78,9 @@ struct source_conf {
 	const char *sql_password_env;
 	int64_t sql_cache_ttl;		/* seconds a live answer is kept (lookupd) */
 	struct source_warn warn;
+	/* The caller tells of a live source's outages itself (lookupd's
+	 * status view): warn is not called when it goes down or comes back. */
+	int outages_told;
 };
 
 struct source;

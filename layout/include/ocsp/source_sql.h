@@ -168,7 +168,8 @@ enum source_find sql_source_lookup(struct sql_source *s, const struct serial *se
  * down (a look-up failed after one had worked, or the first failed), down
  * is non-zero while it is. The source also calls its warn callback (which
  * must then be thread-safe) once when an outage starts and once when the
- * database answers again. */
+ * database answers again, unless source_conf's outages_told says the
+ * caller logs them itself. */
 struct sql_health {
 	uint64_t outages;
 	int down;
