@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -195,6 +196,8 @@ static int target_set(struct sql_source *s, const char *conn, struct err *e)
 	return 0;
 }
 
+static void health_failed(struct sql_source *s, int64_t now, const struct err *e);
+
 int sql_source_open(const struct source_conf *c, const char *conn, struct sql_source **out,
     struct err *e)
 {
@@ -213,13 +216,21 @@ int sql_source_open(const struct source_conf *c, const char *conn, struct sql_so
 	if (target_set(s, conn, e) != 0)
 		goto fail;
 	if (queries_set(s, c, e) != 0 || issuer_set(s, c, e) != 0 ||
-	    password_load(s, c, e) != 0 || cache_new(&co, &s->cache, e) != 0 ||
-	    conn_new(s, SQL_LOOKUP_TIMEOUT_MS, &first, e) != 0) {
+	    password_load(s, c, e) != 0 || cache_new(&co, &s->cache, e) != 0) {
 		err_prefix(e, "%s", s->name);
 		goto fail;
 	}
-	s->pool.idle[s->pool.nidle++] = first;
-	s->pool.nopen = 1;
+	if (conn_new(s, SQL_LOOKUP_TIMEOUT_MS, &first, e) != 0) {
+		err_prefix(e, "%s", s->name);
+		if (!c->open_down)
+			goto fail;
+		/* Down from the start: asked again after the back-off, and every
+		 * new connection checks the queries as this one would have. */
+		health_failed(s, (int64_t)time(NULL), e);
+	} else {
+		s->pool.idle[s->pool.nidle++] = first;
+		s->pool.nopen = 1;
+	}
 	*out = s;
 	return 0;
 fail:
