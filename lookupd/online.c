@@ -71,6 +71,8 @@ static int load_view(struct online_ca *oc, const struct config *c, const char *t
 	}
 	if (oc->conf->source != NULL) {
 		source_conf_of_ca(&sc, oc->conf, c->cache_dir, oc->ca->issuer, &sw);
+		sc.outages_told = 1;	/* on_outage, with what lookupd does meanwhile */
+		sc.open_down = 1;	/* a database down at start: the tree serves */
 		if (source_open(&sc, &vo.source, e) != 0)
 			return -1;
 	}

@@ -192,10 +192,18 @@ void source_close(struct source *s)
 	free(s);
 }
 
+/* Names the source in e, unless its module did. Returns -1. */
+static int name_error(const struct source *s, struct err *e)
+{
+	if (s->ops->self_named)
+		return -1;
+	return err_prefix(e, "%s", s->name);
+}
+
 int source_read(struct source *s, int64_t now, struct status_list *out, struct err *e)
 {
 	if (s->ops->read(s->impl, now, out, e) != 0)
-		return err_prefix(e, "%s", s->name);
+		return name_error(s, e);
 	if (s->ops->valid_until != NULL)
 		s->valid_until = s->ops->valid_until(s->impl);
 	return 0;
@@ -210,7 +218,7 @@ enum source_find source_lookup(struct source *s, const struct serial *serial,
 		return SOURCE_NOT_LIVE;
 	r = s->ops->lookup(s->impl, serial, now, out, e);
 	if (r == SOURCE_DOWN)
-		err_prefix(e, "%s", s->name);
+		name_error(s, e);
 	return r;
 }
 
@@ -221,7 +229,7 @@ int source_refresh(struct source *s, int64_t now, struct err *e)
 	if (s->ops->refresh == NULL)
 		return 0;
 	if ((r = s->ops->refresh(s->impl, now, e)) < 0)
-		return err_prefix(e, "%s", s->name);
+		return name_error(s, e);
 	if (r > 0 && s->ops->valid_until != NULL)
 		s->valid_until = s->ops->valid_until(s->impl);
 	return r;
@@ -269,25 +277,22 @@ static const struct source_ops sql_ops = {
 	.read = sql_read,
 	.lookup = sql_lookup,
 	.close = sql_close,
+	.self_named = 1,
 };
 
 int source_sql_open(const struct source_conf *c, const struct source_spec *spec,
     struct source *s, struct err *e)
 {
 	struct sql_source *sq;
-	const char *name;
-	size_t n;
 
 	/* spec->where is the rest of c->source: NUL-terminated. */
 	if (sql_source_open(c, spec->where, &sq, e) != 0)
 		return -1;
-	name = sql_source_name(sq);
-	n = strlen(name) + 5;
-	if ((s->name = malloc(n)) == NULL) {
+	/* Already "sql:...", without the password the source string may hold. */
+	if ((s->name = strdup(sql_source_name(sq))) == NULL) {
 		sql_source_close(sq);
 		return err_set(e, "out of memory");
 	}
-	snprintf(s->name, n, "sql:%s", name);
 	s->ops = &sql_ops;
 	s->impl = sq;
 	s->live_ttl = c->sql_cache_ttl;

@@ -14,6 +14,9 @@ struct source_ops {
 	/* NULL: no bound (INT64_MAX) */
 	int64_t (*valid_until)(void *impl);
 	void (*close)(void *impl);
+	/* Its messages already begin with the source's name (the SQL module,
+	 * whose API is used on its own too): not prefixed again. */
+	int self_named;
 };
 
 struct source {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -50,6 +51,7 @@ struct sql_source {
 	char name[NAME_MAX_LEN];
 	int64_t ttl;
 	struct source_warn warn;
+	int outages_told;		/* by the caller: no warnings of ours */
 	struct cache *cache;
 	struct pool pool;
 };
@@ -194,6 +196,8 @@ static int target_set(struct sql_source *s, const char *conn, struct err *e)
 	return 0;
 }
 
+static void health_failed(struct sql_source *s, int64_t now, const struct err *e);
+
 int sql_source_open(const struct source_conf *c, const char *conn, struct sql_source **out,
     struct err *e)
 {
@@ -207,17 +211,26 @@ int sql_source_open(const struct source_conf *c, const char *conn, struct sql_so
 	pthread_mutex_init(&s->pool.mu, NULL);
 	pthread_cond_init(&s->pool.cv, NULL);
 	s->warn = c->warn;
+	s->outages_told = c->outages_told;
 	s->ttl = c->sql_cache_ttl > 0 ? c->sql_cache_ttl : SQL_CACHE_TTL_DEFAULT;
 	if (target_set(s, conn, e) != 0)
 		goto fail;
 	if (queries_set(s, c, e) != 0 || issuer_set(s, c, e) != 0 ||
-	    password_load(s, c, e) != 0 || cache_new(&co, &s->cache, e) != 0 ||
-	    conn_new(s, SQL_LOOKUP_TIMEOUT_MS, &first, e) != 0) {
+	    password_load(s, c, e) != 0 || cache_new(&co, &s->cache, e) != 0) {
 		err_prefix(e, "%s", s->name);
 		goto fail;
 	}
-	s->pool.idle[s->pool.nidle++] = first;
-	s->pool.nopen = 1;
+	if (conn_new(s, SQL_LOOKUP_TIMEOUT_MS, &first, e) != 0) {
+		err_prefix(e, "%s", s->name);
+		if (!c->open_down)
+			goto fail;
+		/* Down from the start: asked again after the back-off, and every
+		 * new connection checks the queries as this one would have. */
+		health_failed(s, (int64_t)time(NULL), e);
+	} else {
+		s->pool.idle[s->pool.nidle++] = first;
+		s->pool.nopen = 1;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -391,7 +404,7 @@ static void health_failed(struct sql_source *s, int64_t now, const struct err *e
 	pthread_mutex_unlock(&s->pool.mu);
 	for (size_t i = 0; i < nstale; i++)
 		s->eng->close(stale[i]);
-	if (started)
+	if (started && !s->outages_told)
 		warn(s, "database down, no live answers until it is back", e->msg);
 }
 
@@ -406,7 +419,7 @@ static void health_ok(struct sql_source *s)
 		back = 1;
 	}
 	pthread_mutex_unlock(&s->pool.mu);
-	if (back)
+	if (back && !s->outages_told)
 		warn(s, "database answers again", NULL);
 }
 

@@ -217,9 +217,16 @@ enum status_find status_view_find(struct status_view *v, const struct serial *s,
 {
 	enum status_find r;
 
-	if (v->live && live_find(v, s, now, out, &r) == 0)
+	if (!v->live)
+		return snapshot_find(v, s, out);
+	if (live_find(v, s, now, out, &r) == 0)
 		return r;
-	return snapshot_find(v, s, out);
+	/* Down: the status index holds what was signed at the last run, not
+	 * what the CA issued since; a serial it lacks may be a certificate
+	 * issued a minute ago, not one never issued (unknown, or revoked
+	 * under that policy). */
+	r = snapshot_find(v, s, out);
+	return r == STATUS_FOUND ? r : STATUS_NO_DATA;
 }
 
 int status_view_tree_agrees(struct status_view *v, const struct serial *s, int64_t now)

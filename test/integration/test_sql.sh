@@ -8,45 +8,12 @@
 # stopped (SOURCE_DOWN) and started again (recovers), and a row revoked
 # after a cached look-up, seen once the TTL has passed.
 source "$(dirname "$0")/lib.sh"
-
-PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
-	echo "FAIL: no PostgreSQL server (initdb): contrib/install-deps.sh --test installs it"
-	exit 1
-fi
+source "$(dirname "$0")/pg.sh"
 : "${SQL_CHECK:?SQL_CHECK must name the sql_check driver}"
 
-# initdb refuses root: the cluster then belongs to the postgres user.
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
-PGDATA=$WORK/pg
-SOCK=$WORK/sock
-PGLOG=$WORK/pglog/pg.log
-PORT=$(free_port)
-chmod 755 "$WORK"
-mkdir -p "$PGDATA" "$SOCK" "$WORK/pglog"
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGDATA" "$SOCK" "$WORK/pglog"; fi
-
-pg_pid() { head -1 "$PGDATA/postmaster.pid" 2>/dev/null || true; }
-pg_start() {
-	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 \
-		-o "-p $PORT -c listen_addresses=127.0.0.1 -k $SOCK" start >/dev/null
-}
-# Stops the server by its pid (a fast shutdown) and waits until it is gone.
-pg_stop() {
-	local pid
-	pid=$(pg_pid)
-	[ -n "$pid" ] || return 0
-	kill -INT "$pid" 2>/dev/null || true
-	wait_for 30 gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-}
-trap 'pg_stop; cleanup' EXIT
-psql_su() { as_pg "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" "$@"; }
-
+pg_init
+PORT=$PG_PORT
 log "a PostgreSQL cluster on 127.0.0.1:$PORT, SCRAM over TCP"
-as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth-local=trust \
-	--auth-host=scram-sha-256 >/dev/null
-pg_start
 
 log "a CA, and its values as OpenXPKI and EJBCA keep them"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/ca.key" \

@@ -78,6 +78,12 @@ struct source_conf {
 	const char *sql_password_env;
 	int64_t sql_cache_ttl;		/* seconds a live answer is kept (lookupd) */
 	struct source_warn warn;
+	/* The caller tells of a live source's outages itself (lookupd's
+	 * status view): warn is not called when it goes down or comes back. */
+	int outages_told;
+	/* SQL: open even when the database cannot be reached now (lookupd,
+	 * which answers from the tree meanwhile): down until it answers. */
+	int open_down;
 };
 
 struct source;

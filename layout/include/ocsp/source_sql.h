@@ -144,7 +144,9 @@ int sql_issuer_ejbca(X509 *ca, char *out, size_t cap, struct err *e);
 /* Opens the source: conn is what follows "sql:" (NUL-terminated). Reads
  * the password, connects once (checking the queries: their parameter and
  * column counts), and sets up the look-up cache. -1 with a message naming
- * the source (never the password). */
+ * the source (never the password); when the connection fails and
+ * source_conf's open_down is set, 0 instead with the source down (as after
+ * a failed look-up: health, back-off) and e saying why. */
 int sql_source_open(const struct source_conf *c, const char *conn, struct sql_source **out,
     struct err *e);
 /* Closes every connection and wipes the password. NULL is a no-op. */
@@ -168,7 +170,8 @@ enum source_find sql_source_lookup(struct sql_source *s, const struct serial *se
  * down (a look-up failed after one had worked, or the first failed), down
  * is non-zero while it is. The source also calls its warn callback (which
  * must then be thread-safe) once when an outage starts and once when the
- * database answers again. */
+ * database answers again, unless source_conf's outages_told says the
+ * caller logs them itself. */
 struct sql_health {
 	uint64_t outages;
 	int down;

@@ -43,7 +43,9 @@ void status_view_free(struct status_view *v);
 enum status_find {
 	STATUS_FOUND,		/* *out filled */
 	STATUS_ABSENT,		/* the CA never issued this serial */
-	STATUS_NO_DATA,		/* nothing loaded: no status index, no index file */
+	STATUS_NO_DATA,		/* nothing loaded: no status index, no index file;
+				 * or the live source is down and the serial is
+				 * not in the status index */
 };
 
 enum status_find status_view_find(struct status_view *v, const struct serial *s,
