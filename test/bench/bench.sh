@@ -19,8 +19,8 @@
 # FLOOD_LOOKUPD_ARGS (lookupd's extra arguments, e.g. "--threads 4096";
 # none: its defaults).
 # The sources part: SOURCE_CERTS (1000000), SOURCE_KINDS ("index crl
-# sqlite-openxpki pg-openxpki pg-ejbca"; the first is the ratios' base;
-# sqlite-ejbca also works).
+# sqlite-openxpki pg-openxpki pg-ejbca", run in this order; ratios are to
+# index, or else to the first; sqlite-ejbca also works).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-$top/build}
@@ -641,7 +641,10 @@ EJ_COLS='fingerprint, issuerDN, serialNumber, status, revocationDate, revocation
 # the staging tables and NULLIF.
 src_sqlite() {
 	local ca=$1
+	# No journal and no syncs while loading: the file is made here, once.
 	sqlite3 "$ca/ca.db" <<SQL
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
 ${SRC_SCHEMA//numeric(49,0)/TEXT}
 CREATE TEMP TABLE ox (cert_key, issuer_identifier, status, reason_code, revocation_time,
   invalidity_time, hold_instruction_code, notafter);
@@ -793,6 +796,7 @@ bench_sources() {
 		rm -rf "$tree"
 	done
 	local base=${SOURCE_KINDS%% *}
+	case " $SOURCE_KINDS " in *" index "*) base=index ;; esac
 	echo "   first: into an empty tree; re-run: unchanged (0 signed); B/rec: peak RSS / certificates;"
 	echo "   ratios: this source / $base (wall, peak RSS)"
 	srow "source" "first s" "MiB" "B/rec" "rerun s" "MiB" "B/rec" "first" "RSS" "rerun" "RSS"
