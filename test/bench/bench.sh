@@ -642,7 +642,7 @@ EJ_COLS='fingerprint, issuerDN, serialNumber, status, revocationDate, revocation
 src_sqlite() {
 	local ca=$1
 	# No journal and no syncs while loading: the file is made here, once.
-	sqlite3 "$ca/ca.db" <<SQL
+	sqlite3 "$ca/ca.db" > /dev/null <<SQL
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 ${SRC_SCHEMA//numeric(49,0)/TEXT}
