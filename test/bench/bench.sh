@@ -808,7 +808,7 @@ bench_sources() {
 			"$(ratio "${first_kib[$kind]}" "${first_kib[$base]}")x" \
 			"$(ratio "${re_s[$kind]}" "${re_s[$base]}")x" \
 			"$(ratio "${re_kib[$kind]}" "${re_kib[$base]}")x"
-		[ -z "${note[$kind]:-}" ] || echo "   MISBEHAVED: $kind: ${note[$kind]}(output: $WORK/$kind.*)"
+		[ -z "${note[$kind]:-}" ] || echo "   MISBEHAVED: $kind: ${note[$kind]%; }"
 	done
 	src_stop
 	PG_PID_FILE=
