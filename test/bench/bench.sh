@@ -7,7 +7,8 @@
 #
 # Environment: ROUNDS (3), CERTS (100000), HTTP_ROUNDS (7: short HTTP runs,
 # interleaved, so that a noisy spell hits every server alike), SECONDS_HTTP (4), CONNS (32),
-# PARTS ("signing tree http flood p11": which parts to run), P11_CERTS
+# PARTS ("signing tree http flood p11": which parts to run; "sources" too,
+# not by default: see bench_sources), P11_CERTS
 # (20000: certificates signed per round with a key on a SoftHSM2 token), PIN (1: in the HTTP
 # and flood parts, every server under test gets the same one core and the
 # load generator another).
@@ -17,6 +18,9 @@
 # second), FLOOD_TIMEOUT (5 s), FLOOD_WARMUP (2 s of holding first),
 # FLOOD_LOOKUPD_ARGS (lookupd's extra arguments, e.g. "--threads 4096";
 # none: its defaults).
+# The sources part: SOURCE_CERTS (1000000), SOURCE_KINDS ("index crl
+# sqlite-openxpki pg-openxpki pg-ejbca", run in this order; ratios are to
+# index, or else to the first; sqlite-ejbca also works).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-$top/build}
@@ -583,6 +587,233 @@ bench_flood() {
 	SERVER_PIDS=()
 }
 
+# The sources part: one CA of SOURCE_CERTS certificates (one in ten revoked,
+# with a reason) published from each kind of status source into a fresh
+# tree, the first run and an unchanged re-run (the median of ROUNDS) timed
+# by /usr/bin/time -v, wall time and peak RSS, with ratios to the index
+# source. The data come from test/bench/source_data.py in one pass, the CRL
+# from openssl ca -gencrl over that index; the databases (SQLite, and a
+# PostgreSQL cluster made here as in test/integration/test_sql.sh) are
+# loaded from its CSV and live in $WORK, the trees on tmpfs when
+# /dev/shm has room for one (a tree at a time), else in $WORK. The
+# database servers' own memory is not in the figures.
+SOURCE_KINDS=${SOURCE_KINDS:-index crl sqlite-openxpki pg-openxpki pg-ejbca}
+PG_PID_FILE=
+
+# as_pg COMMAND...: as the postgres user when root (initdb refuses root).
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+src_stop() {
+	local pid
+	if [ -n "$PG_PID_FILE" ] && pid=$(head -1 "$PG_PID_FILE" 2>/dev/null) && [ -n "$pid" ]; then
+		kill -INT "$pid" 2>/dev/null || true
+		wait_for 30 gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	fi
+	[ -z "${SRC_SHM:-}" ] || rm -rf "$SRC_SHM"
+}
+
+# secs_since T0: seconds since T0 (date +%s%N), two decimals.
+secs_since() { awk -v d=$(($(date +%s%N) - $1)) 'BEGIN {printf "%.2f", d / 1e9}'; }
+
+# The OpenXPKI and EJBCA tables as in test/integration/test_sql.sh, with
+# EJBCA's index on (serialNumber, issuerDN) for its look-ups.
+SRC_SCHEMA='
+CREATE TABLE certificate (
+  issuer_dn varchar(1000), cert_key numeric(49,0) NOT NULL,
+  issuer_identifier varchar(64) NOT NULL, identifier varchar(64),
+  subject varchar(1000), status varchar(255) NOT NULL DEFAULT '"'UNKNOWN'"',
+  reason_code varchar(50), revocation_time integer, invalidity_time integer,
+  hold_instruction_code varchar(64), notbefore integer, notafter integer,
+  data text, PRIMARY KEY (issuer_identifier, cert_key));
+CREATE TABLE CertificateData (
+  fingerprint varchar(250) PRIMARY KEY, issuerDN varchar(250) NOT NULL,
+  subjectDN varchar(400), serialNumber varchar(250) NOT NULL, status integer NOT NULL,
+  type integer NOT NULL DEFAULT 1, revocationDate bigint NOT NULL,
+  revocationReason integer NOT NULL, expireDate bigint NOT NULL,
+  rowVersion integer NOT NULL DEFAULT 0);
+CREATE INDEX certificatedata_idx3 ON CertificateData (serialNumber, issuerDN);'
+OX_COLS='cert_key, issuer_identifier, status, reason_code, revocation_time, invalidity_time, hold_instruction_code, notafter'
+EJ_COLS='fingerprint, issuerDN, serialNumber, status, revocationDate, revocationReason, expireDate'
+
+# src_sqlite CA: $CA/ca.db with both tables. cert_key is TEXT, as in
+# test/unit/test_source_sql.c: NUMERIC affinity would make a 16-octet
+# serial a floating-point number. .import reads empty fields as '', hence
+# the staging tables and NULLIF.
+src_sqlite() {
+	local ca=$1
+	# No journal and no syncs while loading: the file is made here, once.
+	sqlite3 "$ca/ca.db" > /dev/null <<SQL
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+${SRC_SCHEMA//numeric(49,0)/TEXT}
+CREATE TEMP TABLE ox (cert_key, issuer_identifier, status, reason_code, revocation_time,
+  invalidity_time, hold_instruction_code, notafter);
+CREATE TEMP TABLE ej (fingerprint, issuerDN, serialNumber, status, revocationDate,
+  revocationReason, expireDate);
+.import --csv $ca/openxpki.csv ox
+.import --csv $ca/ejbca.csv ej
+INSERT INTO certificate ($OX_COLS) SELECT cert_key, issuer_identifier, status,
+  NULLIF(reason_code, ''), CAST(NULLIF(revocation_time, '') AS INTEGER),
+  CAST(NULLIF(invalidity_time, '') AS INTEGER), NULLIF(hold_instruction_code, ''),
+  CAST(notafter AS INTEGER) FROM ox;
+INSERT INTO CertificateData ($EJ_COLS) SELECT fingerprint, issuerDN, serialNumber,
+  CAST(status AS INTEGER), CAST(revocationDate AS INTEGER),
+  CAST(revocationReason AS INTEGER), CAST(expireDate AS INTEGER) FROM ej;
+SQL
+}
+
+# src_pg CA: a cluster in $WORK/pg on a free loopback port, SCRAM over
+# TCP, role ocsp with a password in $CA/pgpw, both tables loaded by COPY.
+# fsync is off: it only makes loading quicker, reading is the same.
+# Sets SRC_PG_URI.
+src_pg() {
+	local ca=$1 pgbin pw port
+	pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	[ -x "$pgbin/initdb" ] || { echo "no PostgreSQL server (initdb)"; return 1; }
+	port=$(free_port)
+	chmod 755 "$WORK"
+	mkdir -p "$WORK/pg" "$WORK/pgsock"
+	[ "$(id -u)" -ne 0 ] || chown postgres "$WORK/pg" "$WORK/pgsock"
+	as_pg "$pgbin/initdb" -D "$WORK/pg" -U postgres --auth-local=trust \
+		--auth-host=scram-sha-256 >/dev/null
+	PG_PID_FILE=$WORK/pg/postmaster.pid
+	as_pg "$pgbin/pg_ctl" -D "$WORK/pg" -l "$WORK/pgsock/log" -w -t 60 \
+		-o "-p $port -c listen_addresses=127.0.0.1 -k $WORK/pgsock -c fsync=off" start >/dev/null
+	pw=$(openssl rand -hex 16)
+	printf '%s\n' "$pw" > "$ca/pgpw"
+	chmod 600 "$ca/pgpw"
+	local -a psql=(as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK/pgsock" -p "$port")
+	# The password through standard input, never an argument.
+	"${psql[@]}" -d postgres <<SQL
+CREATE ROLE ocsp LOGIN PASSWORD '$pw';
+CREATE DATABASE ca;
+SQL
+	"${psql[@]}" -d ca <<<"$SRC_SCHEMA"
+	"${psql[@]}" -d ca -c "COPY certificate ($OX_COLS) FROM STDIN WITH (FORMAT csv)" < "$ca/openxpki.csv"
+	"${psql[@]}" -d ca -c "COPY CertificateData ($EJ_COLS) FROM STDIN WITH (FORMAT csv)" < "$ca/ejbca.csv"
+	"${psql[@]}" -d ca -c "GRANT SELECT ON certificate, CertificateData TO ocsp; ANALYZE;"
+	SRC_PG_URI="postgresql://ocsp@127.0.0.1:$port/ca"
+}
+
+# src_args KIND CA TREE: the publisher's arguments for KIND into TREE, in
+# SRC_ARGS.
+src_args() {
+	local kind=$1 ca=$2 tree=$3
+	SRC_ARGS=(--issuer "$ca/ca.pem" --signer "$ca/ca.pem" --key "$ca/ca.key" --out "$tree")
+	case $kind in
+	index) SRC_ARGS+=(--index "$ca/index.txt") ;;
+	crl) SRC_ARGS+=(--crl "$ca/crl.pem" --issued "$ca/issued.txt") ;;
+	sqlite-*) SRC_ARGS+=(--sql "sqlite:$ca/ca.db" --sql-preset "${kind#sqlite-}") ;;
+	pg-*)
+		# The password file is a configuration key only.
+		cat > "$ca/$kind.conf" <<CONF
+tree = $tree
+[ca bench]
+issuer = $ca/ca.pem
+signer = $ca/ca.pem
+key = $ca/ca.key
+source = sql:$SRC_PG_URI
+sql_preset = ${kind#pg-}
+sql_password_file = $ca/pgpw
+CONF
+		SRC_ARGS=(--config "$ca/$kind.conf") ;;
+	*) echo "unknown source kind $kind"; return 1 ;;
+	esac
+}
+
+# src_run OUT ARGS...: one publisher run under /usr/bin/time -v; sets
+# RUN_S (wall seconds), RUN_KIB (peak RSS), RUN_SIGNED and RUN_UNCHANGED
+# (the summary's "N signed, M unchanged"), its output in OUT.
+src_run() {
+	local out=$1
+	shift
+	/usr/bin/time -v -o "$out.time" "$PUBLISHER" --no-progress "$@" > "$out" 2>&1 ||
+		{ echo "   publisher exited $?: $(tail -3 "$out")"; }
+	RUN_S=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0;
+		for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f", s}' "$out.time")
+	RUN_KIB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out.time")
+	RUN_SIGNED=$(sed -n 's/^\([0-9]*\) signed, .*/\1/p' "$out" | tail -1)
+	RUN_UNCHANGED=$(sed -n 's/^[0-9]* signed, \([0-9]*\) unchanged, .*/\1/p' "$out" | tail -1)
+}
+
+srow() { printf '%-22s %8s %8s %6s %8s %8s %6s %7s %7s %7s %7s\n' "$@"; }
+
+bench_sources() {
+	local ncerts=${SOURCE_CERTS:-1000000} ca=$WORK/src t0 ident dn where kind i
+	local -A first_s=() first_kib=() re_s=() re_kib=() note=()
+	trap 'src_stop; cleanup' EXIT
+	make_ca "$ca" ec
+	ident=$(openssl x509 -in "$ca/ca.pem" -outform DER | openssl dgst -sha1 -binary |
+		openssl base64 -A | tr '+/' '-_' | tr -d '=')
+	dn=$(openssl x509 -in "$ca/ca.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
+	echo "-- status sources: $ncerts certificates (one in ten revoked), ECDSA P-256, -j default ($CORES threads)"
+	t0=$(date +%s%N)
+	python3 "$top/test/bench/source_data.py" "$ncerts" "$ca" "$ident" "$dn"
+	echo "   generated index, issued list and CSV in $(secs_since "$t0") s"
+	t0=$(date +%s%N)
+	openssl ca -config "$ca/ca.cnf" -gencrl -crldays 7 -out "$ca/crl.pem" 2>/dev/null
+	echo "   openssl ca -gencrl over the index: $(secs_since "$t0") s, $(($(stat -c %s "$ca/crl.pem") >> 20)) MiB PEM"
+	case " $SOURCE_KINDS " in *" sqlite-"*)
+		t0=$(date +%s%N)
+		src_sqlite "$ca"
+		echo "   SQLite loaded (.import) in $(secs_since "$t0") s, $(($(stat -c %s "$ca/ca.db") >> 20)) MiB" ;;
+	esac
+	case " $SOURCE_KINDS " in *" pg-"*)
+		t0=$(date +%s%N)
+		src_pg "$ca"
+		echo "   PostgreSQL $(as_pg "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" -V | awk '{print $3}') made and loaded (COPY) in $(secs_since "$t0") s" ;;
+	esac
+	# A tree of ncerts responses: a 4 KiB page per file on tmpfs, and some.
+	local need=$((ncerts * 5 + 262144)) avail
+	avail=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
+	if [ "${avail:-0}" -gt "$need" ]; then
+		SRC_SHM=$(mktemp -d /dev/shm/ocsp-bench.XXXXXX)
+		where="tmpfs ($SRC_SHM)"
+		# A VM's memory is slow the first time it is touched: touch it
+		# once, so that the first source does not pay for it alone.
+		head -c $((ncerts * 5 * 1024)) /dev/zero > "$SRC_SHM/warm"
+		rm -f "$SRC_SHM/warm"
+	else
+		SRC_SHM=
+		where="$WORK (disk; /dev/shm has ${avail:-0} KiB free, needs $need)"
+	fi
+	echo "   trees on $where, one at a time; re-runs: median of $ROUNDS"
+	for kind in $SOURCE_KINDS; do
+		local tree=${SRC_SHM:-$WORK}/tree-$kind s=() k=()
+		rm -rf "$tree"
+		src_args "$kind" "$ca" "$tree"
+		sync
+		src_run "$WORK/$kind.first" "${SRC_ARGS[@]}"
+		first_s[$kind]=$RUN_S first_kib[$kind]=$RUN_KIB
+		[ "$RUN_SIGNED" = "$ncerts" ] || note[$kind]+="first run signed ${RUN_SIGNED:-?} of $ncerts; "
+		for i in $(seq "$ROUNDS"); do
+			src_run "$WORK/$kind.re$i" "${SRC_ARGS[@]}"
+			s+=("$RUN_S") k+=("$RUN_KIB")
+			[ "$RUN_SIGNED" = 0 ] && [ "$RUN_UNCHANGED" = "$ncerts" ] ||
+				note[$kind]+="re-run $i: ${RUN_SIGNED:-?} signed, ${RUN_UNCHANGED:-?} unchanged; "
+		done
+		re_s[$kind]=$(median "${s[@]}") re_kib[$kind]=$(median "${k[@]}")
+		rm -rf "$tree"
+	done
+	local base=${SOURCE_KINDS%% *}
+	case " $SOURCE_KINDS " in *" index "*) base=index ;; esac
+	echo "   first: into an empty tree; re-run: unchanged (0 signed); B/rec: peak RSS / certificates;"
+	echo "   ratios: this source / $base (wall, peak RSS)"
+	srow "source" "first s" "MiB" "B/rec" "rerun s" "MiB" "B/rec" "first" "RSS" "rerun" "RSS"
+	for kind in $SOURCE_KINDS; do
+		srow "$kind" "${first_s[$kind]}" "$((first_kib[$kind] >> 10))" \
+			"$((first_kib[$kind] * 1024 / ncerts))" "${re_s[$kind]}" "$((${re_kib[$kind]%.*} >> 10))" \
+			"$((${re_kib[$kind]%.*} * 1024 / ncerts))" \
+			"$(ratio "${first_s[$kind]}" "${first_s[$base]}")x" \
+			"$(ratio "${first_kib[$kind]}" "${first_kib[$base]}")x" \
+			"$(ratio "${re_s[$kind]}" "${re_s[$base]}")x" \
+			"$(ratio "${re_kib[$kind]}" "${re_kib[$base]}")x"
+		[ -z "${note[$kind]:-}" ] || echo "   MISBEHAVED: $kind: ${note[$kind]%; }"
+	done
+	src_stop
+	PG_PID_FILE=
+}
+
 echo "ocsp benchmark: $CORES cores, $CERTS certificates, median of $ROUNDS rounds ($HTTP_ROUNDS for HTTP), $(date -u +%FT%TZ)"
 row "what" "ours" "reference" "ratio" "reference"
 case " $PARTS " in *" signing "*|*" tree "*)
@@ -592,3 +823,4 @@ case " $PARTS " in *" tree "*) bench_tree ;; esac
 case " $PARTS " in *" http "*) bench_http ;; esac
 case " $PARTS " in *" flood "*) bench_flood ;; esac
 case " $PARTS " in *" p11 "*) bench_p11 ;; esac
+case " $PARTS " in *" sources "*) bench_sources ;; esac
