@@ -56,7 +56,7 @@ static void on_outage(void *arg, int down, const char *msg)
 }
 
 static int load_view(struct online_ca *oc, const struct config *c, const char *tree,
-    struct err *e)
+    int strict, struct err *e)
 {
 	char path[TREE_PATH_MAX];
 	struct status_view_opts vo = { .outage = on_outage, .arg = (void *)oc->conf->name };
@@ -72,7 +72,8 @@ static int load_view(struct online_ca *oc, const struct config *c, const char *t
 	if (oc->conf->source != NULL) {
 		source_conf_of_ca(&sc, oc->conf, c->cache_dir, oc->ca->issuer, &sw);
 		sc.outages_told = 1;	/* on_outage, with what lookupd does meanwhile */
-		sc.open_down = 1;	/* a database down at start: the tree serves */
+		/* A database down at start: the tree serves; --check says so. */
+		sc.open_down = !strict;
 		if (source_open(&sc, &vo.source, e) != 0)
 			return -1;
 	}
@@ -93,7 +94,7 @@ static int load_ca(struct online_ca *oc, const struct config *c, const struct ca
 		return -1;
 	if (r > 0)
 		log_error("ca %s: %s; answering it from the tree only", conf->name, e->msg);
-	if (load_requestors(oc, e) != 0 || load_view(oc, c, tree, e) != 0)
+	if (load_requestors(oc, e) != 0 || load_view(oc, c, tree, strict, e) != 0)
 		return -1;
 	return 0;
 }
