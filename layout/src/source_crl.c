@@ -6,6 +6,7 @@
  * conditional GET for a URL, the file's identity for a file), and stops
  * answering from it once it is past its nextUpdate (and crl_grace). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,6 +57,8 @@ struct crl_source {
 	pthread_rwlock_t lock;
 	struct crl_data cur;
 	int64_t next_check;		/* lookupd: when to look for a new CRL */
+	struct crl_id stale_delta;	/* the superseded delta last warned about */
+	int told_stale_delta;
 };
 
 static void warnf(const struct crl_source *cs, const char *msg)
@@ -175,6 +178,34 @@ static void warn_scope(struct crl_source *cs, const struct crl *c)
 		    "(onlyContainsUserCerts): a CA certificate this CA issued is not on it");
 }
 
+/* A CA that issues a new base CRL before the next delta leaves a delta
+ * that says nothing the base does not (its cRLNumber is not above the
+ * base's, RFC 5280 5.2.4): the base alone is the status, said once per
+ * delta seen. A delta newer than the base goes on to crl_apply_delta,
+ * which checks that it fits this base. */
+static int delta_superseded(struct crl_source *cs, const struct crl *base,
+    const struct crl *delta)
+{
+	struct serial nb, nd;
+	char b[SERIAL_NAME_MAX + 1], d[SERIAL_NAME_MAX + 1], msg[256];
+	struct crl_id id;
+
+	if (crl_number(base, &nb) != 1 || crl_number(delta, &nd) != 1 ||
+	    serial_cmp(&nd, &nb) > 0)
+		return 0;
+	crl_get_id(delta, &id);
+	if (!cs->told_stale_delta || !crl_id_eq(&id, &cs->stale_delta)) {
+		serial_name(&nb, b);
+		serial_name(&nd, d);
+		snprintf(msg, sizeof(msg), "%s: delta CRL number %s is not newer than its base's "
+		    "(%s): the base alone is used", crl_name(delta), d, b);
+		warnf(cs, msg);
+		cs->stale_delta = id;
+		cs->told_stale_delta = 1;
+	}
+	return 1;
+}
+
 /* The records of the base CRL, with its delta applied. */
 static int build_revoked(struct crl_source *cs, const uint8_t *bbuf, size_t blen,
     const uint8_t *dbuf, size_t dlen, int64_t now, struct crl_data *d, struct err *e)
@@ -190,8 +221,13 @@ static int build_revoked(struct crl_source *cs, const uint8_t *bbuf, size_t blen
 	warn_scope(cs, base);
 	d->valid_until = until_b;
 	if (dbuf != NULL) {
-		if (crl_usable(cs, dbuf, dlen, cs->delta.where, 1, now, &delta, &until_d, e) != 0 ||
-		    crl_apply_delta(&d->revoked, base, delta, ca, e) != 0)
+		if (crl_usable(cs, dbuf, dlen, cs->delta.where, 1, now, &delta, &until_d, e) != 0)
+			goto out;
+		if (delta_superseded(cs, base, delta)) {
+			r = 0;
+			goto out;
+		}
+		if (crl_apply_delta(&d->revoked, base, delta, ca, e) != 0)
 			goto out;
 		if (until_d < d->valid_until)
 			d->valid_until = until_d;

@@ -200,6 +200,16 @@ check "the base's revocations still hold" contains "$(status_of "$T" "$CA" "$K")
 check "... and good stays good" contains "$(status_of "$T" "$CA" "$G")" "0x$G: good"
 run_rc --crl "$CA/ca.crl" --issued "$CA/certs" "${ca_args[@]}" --out "$WORK/tree-nodelta"
 check "without the delta the same certificate is good" contains "$(status_of "$WORK/tree-nodelta" "$CA" "$L")" "0x$L: good"
+# A new base issued after the delta (as a CA renewing its base before its
+# next delta does): the old delta says nothing the base does not.
+gencrl "$CA" "$CA/newbase.crl" -crldays 2
+sed "s#^crl = .*#crl = $CA/newbase.crl#; s#^tree = .*#tree = $WORK/tree-newbase#" \
+	"$WORK/delta.conf" > "$WORK/newbase.conf"
+run_rc --config "$WORK/newbase.conf"
+check "a delta older than its base: exit 0" test "$RC" -eq 0
+check "... said, and the base alone used" contains "$OUT" "is not newer than its base's"
+check "... which has the late revocation itself" contains \
+	"$(status_of "$WORK/tree-newbase" "$CA" "$L")" "Reason: affiliationChanged"
 
 log "refused CRLs leave the tree as it was"
 before=$(tree_sum "$T")
