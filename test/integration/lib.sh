@@ -334,6 +334,35 @@ stop_lookupd() {
 	wait "$LOOKUPD_PID" 2>/dev/null || true
 }
 
+# start_nginx DIR: nginx in the foreground with DIR as its prefix and its
+# logs in DIR/logs, serving the http { } block read from standard input,
+# in which the literal words $NGINX_PORT (picked here) and $NGINX_DIR (DIR)
+# are replaced: quote the here-document, so nginx's own $variables stay. Sets NGINX_PORT and
+# NGINX_PID (cleaned up on exit) and returns once nginx answers, or 1 with
+# its error log when it exits first.
+start_nginx() {
+	local dir=$1
+	NGINX_PORT=$(free_port)
+	mkdir -p "$dir/logs"
+	chmod 755 "$WORK" "$dir"
+	{
+		printf 'worker_processes 1;\ndaemon off;\npid %s/nginx.pid;\n' "$dir"
+		printf 'error_log %s/logs/error.log;\nevents { worker_connections 256; }\n' "$dir"
+		printf 'http {\n'
+		sed -e "s#\$NGINX_PORT#$NGINX_PORT#g" -e "s#\$NGINX_DIR#$dir#g"
+		printf '}\n'
+	} > "$dir/nginx.conf"
+	nginx -c "$dir/nginx.conf" -p "$dir" &
+	NGINX_PID=$!
+	PIDS+=("$NGINX_PID")
+	if wait_for 10 nginx_up && ! gone "$NGINX_PID"; then
+		return 0
+	fi
+	echo "nginx did not start:"; cat "$dir/logs/error.log"
+	return 1
+}
+nginx_up() { curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" || gone "$NGINX_PID"; }
+
 # raw_http PORT [TIMEOUT]: sends standard input as is to 127.0.0.1:PORT and
 # writes what comes back until the server closes the connection. Exits 3
 # when it has not closed within TIMEOUT seconds (default 3), 4 on a reset;

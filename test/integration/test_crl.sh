@@ -98,28 +98,15 @@ else
 	chmod 755 "$WORK" "$NG" "$NG/www"
 	cp "$CA/ca.crl" "$NG/www/ca.crl"
 	chmod 644 "$NG/www/ca.crl"
-	NGINX_PORT=$(free_port)
-	cat > "$NG/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log;
-events { worker_connections 64; }
-http {
-    log_format crl '\$request_uri \$status';
-    access_log $NG/logs/access.log crl;
+	start_nginx "$NG" <<'NGINX' || true
+    log_format crl '$request_uri $status';
+    access_log $NGINX_DIR/logs/access.log crl;
     server {
         listen 127.0.0.1:$NGINX_PORT;
-        root $NG/www;
+        root $NGINX_DIR/www;
     }
-}
 NGINX
-	nginx -c "$NG/nginx.conf" -p "$NG" &
-	NGINX_PID=$!
-	PIDS+=("$NGINX_PID")
 	CRL_URL=http://127.0.0.1:$NGINX_PORT/ca.crl
-	nginx_up() { curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" || gone "$NGINX_PID"; }
-	wait_for 10 nginx_up || true
 	check "nginx runs" kill -0 "$NGINX_PID"
 	served() { awk -v p="$1" '$1 == p { s = $2 } END { print s }' "$NG/logs/access.log"; }
 	cat > "$WORK/http.conf" <<CONF

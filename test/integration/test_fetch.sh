@@ -38,23 +38,16 @@ head -c 4194304 /dev/zero > "$NG/www/crl/big.crl"
 cp "$NG/www/crl/big.crl" "$NG/www/gz/bomb.crl"
 echo small > "$NG/www/gz/small.txt"
 chmod 644 "$NG"/www/*/*
-NGINX_PORT=$(free_port)
 TLS_PORT=$(free_port)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
 	-keyout "$NG/tls.key" -out "$NG/tls.pem" 2>/dev/null
-cat > "$NG/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log;
-events { worker_connections 64; }
-http {
-    log_format fetch '\$request_uri \$status \$body_bytes_sent "\$http_user_agent" "\$http_accept_encoding"';
-    access_log $NG/logs/access.log fetch;
+start_nginx "$NG" < <(sed "s#TLS_PORT#$TLS_PORT#" <<'NGINX'
+    log_format fetch '$request_uri $status $body_bytes_sent "$http_user_agent" "$http_accept_encoding"';
+    access_log $NGINX_DIR/logs/access.log fetch;
     server {
         listen 127.0.0.1:$NGINX_PORT;
-        root $NG/www;
+        root $NGINX_DIR/www;
         gzip off;
         location /gz/ {
             gzip on;
@@ -66,19 +59,14 @@ http {
         location = /tofile { return 302 file:///etc/passwd; }
     }
     server {
-        listen 127.0.0.1:$TLS_PORT ssl;
-        ssl_certificate $NG/tls.pem;
-        ssl_certificate_key $NG/tls.key;
-        root $NG/www;
+        listen 127.0.0.1:TLS_PORT ssl;
+        ssl_certificate $NGINX_DIR/tls.pem;
+        ssl_certificate_key $NGINX_DIR/tls.key;
+        root $NGINX_DIR/www;
     }
-}
 NGINX
-nginx -c "$NG/nginx.conf" -p "$NG" &
-NGINX_PID=$!
-PIDS+=("$NGINX_PID")
+) || true
 URL=http://127.0.0.1:$NGINX_PORT
-nginx_up() { curl -s -o /dev/null "$URL/" || gone "$NGINX_PID"; }
-wait_for 10 nginx_up || true
 check "nginx runs" kill -0 "$NGINX_PID"
 
 # value LINE KEY: the value of key=... in fetch_check's line
