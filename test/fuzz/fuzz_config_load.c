@@ -8,6 +8,7 @@
 
 #include "ocsp/config.h"
 #include "ocsp/err.h"
+#include "ocsp/source.h"
 #include "fuzz.h"
 
 /* Larger inputs only repeat what these exercise. */
@@ -16,7 +17,19 @@
 static void check_ca(const struct ca_conf *ca, enum config_user who)
 {
 	FUZZ_ASSERT(ca->issuer != NULL);
-	FUZZ_ASSERT(who != CONFIG_PUBLISHER || (ca->index != NULL && ca->nuse > 0));
+	FUZZ_ASSERT(who != CONFIG_PUBLISHER || (ca->source != NULL && ca->nuse > 0));
+	if (ca->source != NULL) {
+		struct source_spec spec;
+		FUZZ_ASSERT(source_spec_parse(ca->source, &spec, NULL) == 0);
+		/* index is the index: source's file, and only that. */
+		FUZZ_ASSERT((spec.kind == SOURCE_INDEX) == (ca->index != NULL));
+		FUZZ_ASSERT(ca->index == NULL || strcmp(ca->index, spec.where) == 0);
+		FUZZ_ASSERT(spec.kind == SOURCE_CRL || (ca->issued == NULL &&
+		    ca->crl_signer == NULL && ca->crl_delta == NULL));
+		FUZZ_ASSERT(spec.kind != SOURCE_SQL || (ca->sql_preset != NULL) != (ca->sql_query != NULL));
+	} else {
+		FUZZ_ASSERT(ca->index == NULL);
+	}
 	FUZZ_ASSERT(ca->nuse <= CONFIG_CA_SIGNERS_MAX);
 	FUZZ_ASSERT(ca->refresh > 0 && ca->refresh < ca->validity);
 	FUZZ_ASSERT(ca->backdate * 2 <= ca->validity);
