@@ -148,9 +148,11 @@ int get_key_names(enum hash_alg alg, const struct issuer_hash *hash,
 			int n = get_key_store_path(b64, how, slot, GET_KEY_B64_MAX + 1);
 			if (n < 0)
 				return err_set(e, "internal: GET key longer than its buffer");
+			if (n == 0 && how == GET_KEY_STORE_RAW)
+				out->unstorable++;	/* one key, whichever way spelt */
 			if (n == 0)
-				out->unstorable++;
-			else if (!seen(out, slot))
+				continue;
+			if (!seen(out, slot))
 				out->n++;
 		}
 	}
