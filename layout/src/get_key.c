@@ -99,7 +99,7 @@ static int is_b64(char c)
 
 int get_key_store_path(const char *b64, enum get_key_store how, char *out, size_t cap)
 {
-	size_t o = 0;
+	size_t o = 0, part = 0, longest = 0;
 
 	for (size_t i = 0; b64[i] != '\0'; i++) {
 		char c = b64[i];
@@ -113,11 +113,13 @@ int get_key_store_path(const char *b64, enum get_key_store how, char *out, size_
 		if (o + 2 > cap)
 			return -1;
 		out[o++] = c;
+		part = c == '/' ? 0 : part + 1;
+		longest = part > longest ? part : longest;
 	}
 	if (o + 1 > cap)
 		return -1;
 	out[o] = '\0';
-	return o == 0 || out[o - 1] == '/' ? 0 : (int)o;
+	return o == 0 || out[o - 1] == '/' || longest > GET_KEY_SEGMENT_MAX ? 0 : (int)o;
 }
 
 static int seen(const struct get_key_names *k, const char *name)
@@ -149,7 +151,7 @@ int get_key_names(enum hash_alg alg, const struct issuer_hash *hash,
 			if (n < 0)
 				return err_set(e, "internal: GET key longer than its buffer");
 			if (n == 0 && how == GET_KEY_STORE_RAW)
-				out->unstorable++;	/* one key, whichever way spelt */
+				out->unstorable++;	/* one key, however spelt */
 			if (n == 0)
 				continue;
 			if (!seen(out, slot))

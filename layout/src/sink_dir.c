@@ -118,7 +118,7 @@ static int key_path(const char *key, char *out, size_t cap, struct err *e)
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && key[i] != '/')
 			continue;
-		if (i == last || key[last] == '.' || i - last > 255)
+		if (i == last || key[last] == '.' || i - last > GET_KEY_SEGMENT_MAX)
 			return err_set(e, "'%s' is not a GET key", key);
 		if (i < n)
 			last = i + 1;

@@ -70,10 +70,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int found = 0;
 			FUZZ_ASSERT(n >= 0);
 			if (n == 0) {
-				FUZZ_ASSERT(b64[strlen(b64) - 1] == '/');
+				FUZZ_ASSERT(b64[strlen(b64) - 1] == '/' || alg == HASH_SHA512);
 				continue;
 			}
 			FUZZ_ASSERT(name[0] != '/' && name[n - 1] != '/' && strstr(name, "//") == NULL);
+			for (const char *p = name, *q; *p; p = *q ? q + 1 : q) {
+				q = strchr(p, '/');
+				q = q ? q : p + strlen(p);
+				FUZZ_ASSERT(q > p && (size_t)(q - p) <= GET_KEY_SEGMENT_MAX);
+			}
 			for (size_t i = 0; i < names.n; i++)
 				found |= strcmp(names.name[i], name) == 0;
 			FUZZ_ASSERT(found);

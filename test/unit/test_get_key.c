@@ -99,9 +99,21 @@ static void check_decodes(const char *path, enum hash_alg alg, const struct issu
 	request_release(&r);
 }
 
+static size_t longest_part(const char *s)
+{
+	size_t part = 0, longest = 0;
+
+	for (; *s; s++) {
+		part = *s == '/' ? 0 : part + 1;
+		longest = part > longest ? part : longest;
+	}
+	return longest;
+}
+
 /* Every client spelling of both forms of (alg, h, s) decodes to it, and the
  * store names are those spellings as a store sees them. Returns a bit set
- * of what the keys held: 1 "//", 2 a '/' at the end, 4 '+'. */
+ * of what the keys held: 1 "//", 2 a '/' at the end, 4 '+', 8 a part too
+ * long for a file name. */
 static unsigned check_all_forms(enum hash_alg alg, const struct issuer_hash *h,
     const struct serial *s)
 {
@@ -135,7 +147,8 @@ static unsigned check_all_forms(enum hash_alg alg, const struct issuer_hash *h,
 			int found = 0;
 			CHECK(n >= 0);
 			if (n == 0) {
-				CHECK(b64[strlen(b64) - 1] == '/');
+				CHECK(b64[strlen(b64) - 1] == '/' || longest_part(b64) > GET_KEY_SEGMENT_MAX);
+				seen |= longest_part(b64) > GET_KEY_SEGMENT_MAX ? 8u : 0;
 				continue;
 			}
 			CHECK(strstr(name, "//") == NULL && name[0] != '/');
@@ -237,7 +250,7 @@ static void test_random(void)
 		OCSP_REQUEST_free(req);
 	}
 	check_case_clear();
-	CHECK_EQ(seen, 7u);	/* "//", a final '/' and '+' all came up */
+	CHECK_EQ(seen & 7u, 7u);	/* "//", a final '/' and '+' all came up */
 	X509_free(ca);
 	EVP_PKEY_free(key);
 }
@@ -273,6 +286,18 @@ static void test_limits(void)
 	CHECK_EQ(get_key_store_path("a//b+c=", GET_KEY_STORE_PLUS_SPACE, b64, sizeof(b64)), 6);
 	CHECK_STR(b64, "a/b c=");
 	CHECK_EQ(get_key_store_path("ab/", GET_KEY_STORE_RAW, b64, sizeof(b64)), 0);
+	{
+		char longk[GET_KEY_SEGMENT_MAX + 4], name[sizeof(longk)];
+		memset(longk, 'A', GET_KEY_SEGMENT_MAX);
+		longk[GET_KEY_SEGMENT_MAX] = '\0';
+		CHECK_EQ(get_key_store_path(longk, GET_KEY_STORE_RAW, name, sizeof(name)),
+		    GET_KEY_SEGMENT_MAX);
+		memcpy(longk + GET_KEY_SEGMENT_MAX, "A/A", 4);
+		CHECK_EQ(get_key_store_path(longk, GET_KEY_STORE_RAW, name, sizeof(name)), 0);
+		longk[3] = '/';
+		CHECK_EQ(get_key_store_path(longk, GET_KEY_STORE_RAW, name, sizeof(name)),
+		    GET_KEY_SEGMENT_MAX + 3);
+	}
 	CHECK_EQ(get_key_store_path("a b", GET_KEY_STORE_RAW, b64, sizeof(b64)), -1);
 	CHECK_EQ(get_key_store_path("a..", GET_KEY_STORE_RAW, b64, sizeof(b64)), -1);
 	CHECK_EQ(get_key_store_path("abcdefgh", GET_KEY_STORE_RAW, out, sizeof(out)), -1);

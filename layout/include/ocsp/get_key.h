@@ -62,10 +62,16 @@ enum get_key_store {
 	GET_KEY_STORE_COUNT
 };
 
+/* Longest part of a name between '/'s: a file name (NAME_MAX, 255) with
+ * room for the temp file's ".NAME.tmp". Only SHA-512 requests (264
+ * characters) can have longer ones. */
+#define GET_KEY_SEGMENT_MAX 250
+
 /* The name under <tree>/get/ that a request path b64 (raw base64) reaches
  * in a store of kind how, into out with a NUL. Returns its length; 0 when
- * no file can be reached by it (a '/' at the end names a directory); -1
- * when out is short or b64 is not base64. */
+ * no file can be reached by it (a '/' at the end names a directory, or a
+ * part is longer than GET_KEY_SEGMENT_MAX); -1 when out is short or b64 is
+ * not base64. */
 int get_key_store_path(const char *b64, enum get_key_store how, char *out, size_t cap);
 
 /* Every store name of one CertID: both AlgorithmIdentifier forms, each as
