@@ -62,6 +62,9 @@ static const struct cli_flag flags[] = {
 	    "thisUpdate before signing time, for clock skew (default 1h)"),
 	CLI_KEY("out", 'o', "DIR", "", "tree",
 	    "the response tree (overrides 'tree' in the configuration)"),
+	CLI_KEY_SET("get-keys", 0, "publisher", "get_keys", "yes",
+	    "also store responses under get/, at the paths of clients'\n"
+	    "GET requests (serve the tree with any web server)"),
 	CLI_KEY("threads", 'j', "N", "publisher", "threads",
 	    "signing threads (default: one per core)"),
 	CLI_FLAG("check", 'n', NULL, FLAG_CHECK,
@@ -224,6 +227,8 @@ int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const char *cache_
 	atomic_init(&p->signed_ok, 0);
 	atomic_init(&p->signatures, 0);
 	atomic_init(&p->errors, 0);
+	atomic_init(&p->get_written, 0);
+	atomic_init(&p->get_unstorable, 0);
 	if (ca_load_conf(conf, set, now, &w, &p->ca, e) != 0 ||
 	    read_status(p, cache_dir, now, e) != 0) {
 		p->bad_input = 1;
@@ -314,7 +319,7 @@ static void plan_all(struct run *r)
 		struct pub_ca *p = &r->cas[i];
 		if (p->bad_input)
 			continue;
-		if (plan_ca(p, r->c->tree, r->now, r->o->force, &e) != 0 ||
+		if (plan_ca(p, r->c->tree, r->now, r->o->force, (int)r->c->pub_get_keys, &e) != 0 ||
 		    pub_ca_open_dirs(p, r->sink, &e) != 0) {
 			log_error("ca %s: %s", p->conf->name, e.msg);
 			p->bad_input = 1;
@@ -343,7 +348,7 @@ static void commit_all(struct run *r)
 			r->failed = 1;
 			continue;
 		}
-		if (p->nsign == 0 && p->nremoved == 0 && p->dropped == 0) {
+		if (p->nsign == 0 && p->nremoved == 0 && p->dropped == 0 && p->get_dropped == 0) {
 			committed++;	/* nothing changed: keep its files as they are */
 			continue;
 		}
@@ -371,6 +376,11 @@ static void report_ca(const struct pub_ca *p)
 	    p->resign_all && p->nsign ? ", all re-signed" : "",
 	    p->signer_changed ? ", new signer: re-signing spread" : "", p->ca->dir,
 	    signer_source(cs->signer), signer_key_desc(cs->signer), when);
+	if (p->get_algs != 0 || p->get_dropped != 0)
+		printf("ca %s: %zu GET keys stored, %zu not storable (a path ending in '/')%s\n",
+		    p->conf->name, (size_t)atomic_load(&p->get_written),
+		    (size_t)atomic_load(&p->get_unstorable),
+		    p->get_dropped ? ", keys of hashes no longer wanted removed" : "");
 	if (p->rate_wait > 0.005)
 		printf("ca %s: max_sign_rate = %lld made signing threads wait %.2f s in all\n",
 		    p->conf->name, (long long)cs->max_sign_rate, p->rate_wait);

@@ -84,8 +84,13 @@ static int params_changed(struct pub_ca *p, const char *tree, int64_t now, int *
 	/* A hash newly pre-signed needs every response; a dropped one only
 	 * needs its files removed. */
 	*changed = m.validity != p->conf->validity || m.backdate != p->conf->backdate ||
-	    (~m.presigned & (unsigned)p->conf->hashes) != 0;
+	    (~m.presigned & (unsigned)p->conf->hashes) != 0 ||
+	    (~m.get_keys & p->get_algs) != 0;
 	p->dropped = m.presigned & ~(unsigned)p->conf->hashes;
+	/* GET keys newly wanted need every response stored again; keys no
+	 * longer wanted (turned off, or their hash dropped) only removing. */
+	p->get_was = m.get_keys;
+	p->get_dropped = m.get_keys & ~p->get_algs;
 	if (strcmp(m.signer_fpr, cs->fpr) != 0) {
 		/* Everything in the tree is the previous signers': signed by the
 		 * last run at the latest. Of two rollovers in a row, the sooner
@@ -155,7 +160,7 @@ static int merge(struct pub_ca *p, const struct status_index *si, int64_t now, s
 	return 0;
 }
 
-int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
+int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force, int get_keys,
     struct err *e)
 {
 	char path[TREE_PATH_MAX];
@@ -174,6 +179,7 @@ int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
 	}
 	/* Without a previous index every record is new anyway. */
 	p->signer_since = now;
+	p->get_algs = get_keys ? (unsigned)p->conf->hashes : 0;
 	if (si != NULL && params_changed(p, tree, now, &p->resign_all, e) != 0) {
 		status_index_close(si);
 		return -1;

@@ -13,6 +13,7 @@
 #include "ocsp/config.h"
 #include "ocsp/err.h"
 #include "ocsp/fsutil.h"
+#include "ocsp/get_key.h"
 #include "ocsp/response.h"
 #include "ocsp/serial.h"
 #include "ocsp/signer.h"
@@ -68,6 +69,23 @@ static void after_previous_signer(const struct pub_ca *p, int64_t now, int64_t *
 		*tu = floor;
 }
 
+/* The response just stored as name, also under each of its GET keys. */
+static int put_get_keys(struct sink *sink, struct pub_ca *p, int alg,
+    const struct serial *serial, const char *name, const uint8_t *der, size_t len,
+    struct err *e)
+{
+	struct get_key_names k;
+
+	if (get_key_names(alg, &p->ca->hash[alg], serial, &k, e) != 0)
+		return -1;
+	for (size_t i = 0; i < k.n; i++)
+		if (sink->ops->put_key(sink, k.name[i], p->alg_handle[alg], name, der, len, e) != 0)
+			return -1;
+	atomic_fetch_add_explicit(&p->get_written, k.n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->get_unstorable, k.unstorable, memory_order_relaxed);
+	return 0;
+}
+
 static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
     struct status_rec *r, struct err *e)
 {
@@ -104,6 +122,9 @@ static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
 		atomic_fetch_add(&p->signatures, 1);
 		if (w->pool->sink->ops->put(w->pool->sink, p->alg_handle[alg], name, der, len,
 		    FS_NOSYNC, e) != 0)
+			return -1;
+		if ((p->get_algs & (1u << alg)) &&
+		    put_get_keys(w->pool->sink, p, alg, &r->serial, name, der, len, e) != 0)
 			return -1;
 	}
 	r->this_update = tu;

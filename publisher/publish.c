@@ -12,6 +12,7 @@
 #include "ocsp/config.h"
 #include "ocsp/err.h"
 #include "ocsp/fsutil.h"
+#include "ocsp/get_key.h"
 #include "ocsp/serial.h"
 #include "ocsp/signer.h"
 #include "ocsp/sink.h"
@@ -33,19 +34,39 @@ static int remove_name(struct pub_ca *p, struct sink *sink, unsigned algs,
 	return 0;
 }
 
-/* Files of certificates gone from the source, in every hash directory,
- * and every file of a hash no longer pre-signed. */
+static int remove_keys(struct pub_ca *p, struct sink *sink, unsigned algs,
+    const struct serial *serial, struct err *e)
+{
+	struct get_key_names k;
+
+	for (int alg = 0; alg < HASH_COUNT; alg++) {
+		if (!(algs & (1u << alg)))
+			continue;
+		if (get_key_names(alg, &p->ca->hash[alg], serial, &k, e) != 0)
+			return -1;
+		for (size_t i = 0; i < k.n; i++)
+			if (sink->ops->remove_key(sink, k.name[i], e) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* Files of certificates gone from the source, in every hash directory and
+ * under get/, and every file of a hash (or GET keys) no longer wanted. */
 static int remove_gone(struct pub_ca *p, struct sink *sink, struct err *e)
 {
 	unsigned all = (unsigned)p->conf->hashes | p->dropped;
+	unsigned keys = p->get_algs | p->get_was;
 
 	for (size_t i = 0; i < p->nremoved; i++)
-		if (remove_name(p, sink, all, &p->removed[i], e) != 0)
+		if (remove_name(p, sink, all, &p->removed[i], e) != 0 ||
+		    remove_keys(p, sink, keys, &p->removed[i], e) != 0)
 			return -1;
-	if (p->dropped == 0)
+	if (p->dropped == 0 && p->get_dropped == 0)
 		return 0;
 	for (size_t i = 0; i < p->recs.n; i++)
-		if (remove_name(p, sink, p->dropped, &p->recs.v[i].serial, e) != 0)
+		if (remove_name(p, sink, p->dropped, &p->recs.v[i].serial, e) != 0 ||
+		    remove_keys(p, sink, p->get_dropped, &p->recs.v[i].serial, e) != 0)
 			return -1;
 	return 0;
 }
@@ -62,6 +83,7 @@ static void fill_meta(const struct pub_ca *p, uint64_t generation, int64_t now,
 		m->have_hash |= 1u << alg;
 	}
 	m->presigned = (unsigned)p->conf->hashes;
+	m->get_keys = p->get_algs;
 	const struct ca_signer *cs = ca_signer_now(p->ca);
 	const struct signer_conf *sc = signer_conf_of(cs->signer);
 

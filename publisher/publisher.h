@@ -56,6 +56,11 @@ struct pub_ca {
 	struct ratecap *cap;		/* its signer's, during pool_run; NULL: none */
 	atomic_llong waited_ns;
 	unsigned dropped;		/* CertID hashes no longer pre-signed */
+	/* GET keys (get_key.h): the hashes to store them for in this run,
+	 * those the last run stored, those to remove from every certificate. */
+	unsigned get_algs, get_was, get_dropped;
+	atomic_size_t get_written;	/* GET key names stored */
+	atomic_size_t get_unstorable;	/* GET keys no file can be reached by */
 	int handle;			/* sink handle of the issuer directory */
 	int alg_handle[HASH_COUNT];	/* per pre-signed hash: its directory */
 	int bad_input;
@@ -81,8 +86,9 @@ int pub_ca_load(struct pub_ca *p, const struct ca_conf *conf, const char *cache_
 void pub_ca_fini(struct pub_ca *p);
 
 /* Decides what to sign and remove against the tree's status index.
- * force re-signs everything. */
-int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force,
+ * force re-signs everything; get_keys: store GET keys for every
+ * pre-signed hash. */
+int plan_ca(struct pub_ca *p, const char *tree, int64_t now, int force, int get_keys,
     struct err *e);
 
 /* Signs every planned record of every CA on nthreads threads, storing

@@ -40,8 +40,9 @@ static int spec_build(const struct cli_flag *table, struct getopt_spec *g,
 	g->shorts[s++] = ':';
 	for (size_t i = 0; i < n; i++) {
 		const struct cli_flag *f = &table[i];
-		if (f->key != NULL && f->arg == NULL)
-			return err_set(e, "internal: --%s sets a key but takes no argument",
+		if (f->key != NULL && (f->arg == NULL) == (f->value == NULL))
+			return err_set(e, "internal: --%s sets a key from neither or both of an "
+			    "argument and a fixed value",
 			    f->name);
 		g->longs[i].name = f->name;
 		g->longs[i].has_arg = f->arg ? required_argument : no_argument;
@@ -122,10 +123,10 @@ static int take(struct cli *cli, size_t cap, const struct cli_flag *f,
 	if (f == NULL)
 		return err_set(e, "internal: getopt returned a flag of no row");
 	if (f->key != NULL) {
-		if (cli->nset == cap)	/* each takes an argument, so argc bounds them */
+		if (cli->nset == cap)	/* each is an argument at least, so argc bounds them */
 			return err_set(e, "internal: more key flags than arguments");
 		cli->set[cli->nset].flag = f;
-		cli->set[cli->nset++].value = value;
+		cli->set[cli->nset++].value = f->arg != NULL ? value : f->value;
 		return 0;
 	}
 	if (f->id == CLI_ID_CONFIG) {

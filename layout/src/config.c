@@ -57,6 +57,10 @@ static const struct key_def keys[] = {
 
 	{ SEC_PUBLISHER, "threads", KEY_INT, 0, 1024, 0, "0", TOP(pub_threads),
 	  "signing threads; 0 uses every core", NULL },
+	{ SEC_PUBLISHER, "get_keys", KEY_CHOICE, 0, 0, 0, "no", TOP(pub_get_keys),
+	  "also store every response under get/, at the paths of clients' GET requests "
+	  "for it (SHA-1 and every other pre-signed hash), for web servers, object "
+	  "stores and CDNs without lookupd (see TREE.md)", yes_no },
 
 	{ SEC_LOOKUPD, "listen", KEY_STRING, 0, 0, 0, "127.0.0.1:8080", TOP(listen),
 	  "ADDR:PORT to serve on (several separated by commas)", NULL },

@@ -93,6 +93,12 @@ int issuer_meta_format(const struct issuer_meta *m, char *buf, size_t cap,
 	for (int alg = 0; alg < HASH_COUNT; alg++)
 		if (m->presigned & (1u << alg))
 			text_add(&t, " %s", hash_name(alg));
+	if (m->get_keys != 0) {
+		text_add(&t, "\nget_keys =");
+		for (int alg = 0; alg < HASH_COUNT; alg++)
+			if (m->get_keys & (1u << alg))
+				text_add(&t, " %s", hash_name(alg));
+	}
 	text_add(&t, "\nsigner = %s\nsigner_subject = %s\n", m->signer_fpr, m->signer_subject);
 	if (m->signer_name[0] != '\0')
 		text_add(&t, "signer_name = %s\n", m->signer_name);
@@ -194,6 +200,8 @@ static int meta_key(struct issuer_meta *m, const char *sec, const char *k, const
 		return 0;	/* a section a newer publisher added */
 	if (strcmp(k, "hashes") == 0)
 		return parse_hashes(v, &m->presigned);
+	if (strcmp(k, "get_keys") == 0)
+		return parse_hashes(v, &m->get_keys);
 	if (strcmp(k, "signer") == 0)
 		return copy_str(m->signer_fpr, sizeof(m->signer_fpr), v);
 	if (strcmp(k, "signer_subject") == 0)

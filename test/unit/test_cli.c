@@ -198,7 +198,7 @@ static void test_cases(void)
 static void test_bad_table(void)
 {
 	static const struct cli_flag bad[] = {
-		{ "sig-required", 0, NULL, "ca default", "sig_required", 0, "no argument" },
+		{ "sig-required", 0, NULL, "ca default", "sig_required", 0, "no argument", NULL },
 		CLI_END
 	};
 	char *argv[] = { (char *)"test_cli", NULL };
@@ -206,8 +206,46 @@ static void test_bad_table(void)
 	struct err e = { "" };
 
 	CHECK_EQ(cli_parse(&cli, bad, 1, argv, NULL, NULL, &e), CLI_ERR);
-	CHECK_CONTAINS(e.msg, "--sig-required sets a key but takes no argument");
+	CHECK_CONTAINS(e.msg, "--sig-required sets a key from neither or both");
 	cli_fini(&cli);
+}
+
+/* A switch sets its key to its fixed value, in command-line order with the
+ * other key flags, and over the file. */
+static void test_switch(void)
+{
+	static const struct cli_flag table2[] = {
+		CLI_KEY_SET("get-keys", 0, "publisher", "get_keys", "yes", "GET keys"),
+		CLI_KEY("get-keys-to", 0, "YES|NO", "publisher", "get_keys", "the same"),
+		CLI_END
+	};
+	static const struct {
+		const char *argv[4];
+		int64_t want;
+	} sw[] = {
+		{ { NULL }, 0 },
+		{ { "--get-keys", NULL }, 1 },
+		{ { "--get-keys", "--get-keys-to", "no", NULL }, 0 },
+		{ { "--get-keys-to", "no", "--get-keys", NULL }, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
+		char *argv[6] = { (char *)"test_cli" };
+		int argc = 1;
+		struct cli cli;
+		struct config c;
+		struct err e = { "" };
+
+		for (size_t k = 0; sw[i].argv[k] != NULL; k++)
+			argv[argc++] = (char *)sw[i].argv[k];
+		check_case("switch case %zu", i);
+		CHECK_EQ(cli_parse(&cli, table2, argc, argv, NULL, NULL, &e), 0);
+		CHECK_EQ(cli_apply(&cli, &c, CONFIG_LOOKUPD, &e), 0);
+		CHECK_EQ(c.pub_get_keys, sw[i].want);
+		config_fini(&c);
+		cli_fini(&cli);
+	}
+	check_case_clear();
 }
 
 static void collect(const char *text, void *arg)
@@ -268,6 +306,7 @@ int main(void)
 {
 	test_cases();
 	test_bad_table();
+	test_switch();
 	test_describe();
 	test_version();
 	return check_done();

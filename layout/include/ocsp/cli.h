@@ -33,7 +33,8 @@
 #define CLI_ID_CONFIG (-1)
 
 /* One row. A key flag (key not NULL) sets key in section to its argument,
- * so it must take one; any other row is told apart by its id. */
+ * or, taking none, to its fixed value (a switch such as --get-keys); any
+ * other row is told apart by its id. */
 struct cli_flag {
 	const char *name;	/* long name without "--"; NULL ends the table */
 	char letter;		/* short form, 0 for none */
@@ -42,21 +43,25 @@ struct cli_flag {
 	const char *key;	/* NULL: not a key flag */
 	int id;			/* not a key flag: CLI_ID_CONFIG or the program's id */
 	const char *help;	/* lines separated by '\n', each at most ~80 columns */
+	const char *value;	/* a key flag without an argument: the value it sets */
 };
 
 /* A flag that sets key in section ("" is the top level, as in config_set). */
 #define CLI_KEY(name, letter, arg, section, key, help) \
-	{ name, letter, arg, section, key, 0, help }
+	{ name, letter, arg, section, key, 0, help, NULL }
+/* A switch (no argument) that sets key in section to value. */
+#define CLI_KEY_SET(name, letter, section, key, value, help) \
+	{ name, letter, NULL, section, key, 0, help, value }
 /* A flag that sets key of the CA given on the command line. */
 #define CLI_CA(name, arg, key, help) \
-	{ name, 0, arg, CLI_CA_DEFAULT, key, 0, help }
+	{ name, 0, arg, CLI_CA_DEFAULT, key, 0, help, NULL }
 /* The flag naming the configuration file, read before any key flag. */
 #define CLI_CONFIG_FILE(name, letter, arg, help) \
-	{ name, letter, arg, NULL, NULL, CLI_ID_CONFIG, help }
+	{ name, letter, arg, NULL, NULL, CLI_ID_CONFIG, help, NULL }
 /* A flag the program handles: id is passed to its handler. */
 #define CLI_FLAG(name, letter, arg, id, help) \
-	{ name, letter, arg, NULL, NULL, id, help }
-#define CLI_END { NULL, 0, NULL, NULL, NULL, 0, NULL }
+	{ name, letter, arg, NULL, NULL, id, help, NULL }
+#define CLI_END { NULL, 0, NULL, NULL, NULL, 0, NULL, NULL }
 
 /* A key flag as given, in command-line order. value points into argv. */
 struct cli_setting {

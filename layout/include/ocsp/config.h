@@ -103,6 +103,7 @@ struct config {
 
 	/* [publisher] */
 	int64_t pub_threads;	/* 0: one per core */
+	int64_t pub_get_keys;	/* responses also under get/<GET key> */
 
 	/* [lookupd] */
 	char *listen;

@@ -23,6 +23,15 @@ struct sink_ops {
 	    size_t n, enum fs_sync sync, struct err *e);
 	/* Removes one file; a file already gone is not an error. */
 	int (*remove)(struct sink *s, int handle, const char *name, struct err *e);
+	/* Stores a response also under a GET key (get_key.h: a name under
+	 * get/ in which '/' separates directories), atomically. p and n are
+	 * its bytes; the same response was just put as name in handle, which
+	 * a sink may link to instead of copying. Safe from many threads. */
+	int (*put_key)(struct sink *s, const char *key, int handle, const char *name,
+	    const void *p, size_t n, struct err *e);
+	/* Removes a GET key (and directories it leaves empty); a key already
+	 * gone is not an error. One thread, after every put. */
+	int (*remove_key)(struct sink *s, const char *key, struct err *e);
 	/* Makes every put so far durable. */
 	int (*sync)(struct sink *s, struct err *e);
 	/* Marks the run complete (after the last commit file). */

@@ -5,6 +5,8 @@
  *   <tree>/<issuer>/<SERIAL>       DER OCSPResponse, SHA-1 CertID
  *   <tree>/<issuer>/issuer.meta    maps CertID hashes to this directory
  *   <tree>/<issuer>/status.idx     what was signed (status index)
+ *   <tree>/get/<GET key>           the same responses under the paths of
+ *                                  clients' GET requests (get_key.h)
  */
 #ifndef OCSP_TREE_H
 #define OCSP_TREE_H
@@ -32,6 +34,7 @@ struct issuer_meta {
 	struct issuer_hash hash[HASH_COUNT];
 	unsigned have_hash;		/* bit per enum hash_alg */
 	unsigned presigned;		/* CertID hashes the tree holds files for */
+	unsigned get_keys;		/* CertID hashes with GET keys under get/ */
 	char signer_fpr[65];
 	char signer_subject[256];
 	char signer_name[64];		/* its [signer NAME], "" for a CA's own */
