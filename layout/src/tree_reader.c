@@ -128,6 +128,17 @@ static int same_file(const struct cache_node *cur, const struct cache_node *fres
 	    file_sig_eq(&entry_of(cur)->file.sig, &entry_of(fresh)->file.sig);
 }
 
+/* A refused file is being written, not broken, while it was written
+ * within the interval, or for an interval after a good file turned into
+ * it: it gets tryLater and is looked at again at every lookup. The mtime
+ * catches what the entry cannot remember: a rewrite in place that passed
+ * through a state not kept (an empty file), or was first seen torn. */
+static int entry_settling(const struct tree_reader *t, const struct entry *e, int64_t now)
+{
+	return e->bad && ((e->changing && now - e->bad_since <= t->interval) ||
+	    e->file.sig.mtime_s >= now - t->interval);
+}
+
 /* Whether e may be served without looking at the file: checked against
  * this table within the interval. Otherwise this thread claims the
  * re-check; threads that find it claimed serve e meanwhile, a complete
@@ -138,8 +149,7 @@ static int entry_fresh(const struct tree_reader *t, struct entry *e, uint64_t ep
 {
 	int64_t checked = atomic_load_explicit(&e->checked, memory_order_relaxed);
 
-	if (atomic_load_explicit(&e->suspect, memory_order_relaxed) ||
-	    (e->changing && now - e->bad_since <= t->interval))
+	if (atomic_load_explicit(&e->suspect, memory_order_relaxed) || entry_settling(t, e, now))
 		return 0;
 	if (atomic_load_explicit(&e->epoch, memory_order_relaxed) == epoch &&
 	    !tree_due(now, checked + t->interval, t->interval))
@@ -185,13 +195,6 @@ static __attribute__((noinline)) enum tree_lookup entry_recheck(struct tree_read
 	    (!e->bad || e->changing)) {
 		fresh->changing = 1;
 		fresh->bad_since = e->changing ? e->bad_since : now;
-	} else if (fresh != NULL && fresh->bad && fresh->file.sig.mtime_s >= now - t->interval) {
-		/* Written within the interval and no entry to tell what it was:
-		 * a rewrite that passed through a state that was not kept (an
-		 * empty file) looks like this, so it counts as changing from its
-		 * last write, not as broken at once. */
-		fresh->changing = 1;
-		fresh->bad_since = fresh->file.sig.mtime_s;
 	}
 	if (fresh != NULL) {
 		*out = entry_of(cache_insert(t->cache, &fresh->node, same_file, n));
@@ -243,8 +246,10 @@ enum tree_lookup tree_reader_lookup(struct tree_reader *t,
 	issuer_table_put(tab);
 	if (r == TREE_FOUND && now >= e->file.resp.next_update)
 		r = TREE_STALE;
-	/* A good file caught mid-rewrite is not a broken one, for a while. */
-	if (r == TREE_BAD_FILE && e != NULL && e->changing && now - e->bad_since <= t->interval)
+	/* A file caught mid-rewrite is not a broken one, for a while; nor is
+	 * one that failed for a reason that may pass (no descriptor, no
+	 * memory: no entry was kept). */
+	if (r == TREE_BAD_FILE && (e == NULL || entry_settling(t, e, now)))
 		r = TREE_CHANGING;
 	if (r != TREE_FOUND) {
 		cache_release(t->cache, e ? &e->node : NULL);

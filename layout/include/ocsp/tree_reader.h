@@ -50,7 +50,8 @@ enum tree_lookup {
 	TREE_NO_SERIAL,		/* issuer known, no file for the serial */
 	TREE_STALE,		/* the file is past its nextUpdate */
 	TREE_BAD_FILE,		/* the file is not a valid response for the CertID */
-	TREE_CHANGING,		/* a good file is being rewritten in place: try later */
+	TREE_CHANGING,		/* a file being written in place, or a failure that
+				 * may pass (no descriptor): try later */
 };
 
 /* Looks up one CertID at time now. On TREE_FOUND *out is the validated
