@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 S3RVER_VERSION=5.0.0
 NPM_DIR=${NPM_DIR:-$(cd "$(dirname "$PUBLISHER")/.." 2>/dev/null && pwd)/test/npm}
 S3RVER_JS=$(dirname "$0")/s3rver.js
-S3RVER_MOD=$NPM_DIR/node_modules/@20minutes/s3rver
+S3RVER_MOD=$(cd "$NPM_DIR" 2>/dev/null && pwd || echo "$NPM_DIR")/node_modules/@20minutes/s3rver
 
 if [ ! -f "$S3RVER_MOD/package.json" ] ||
 	! grep -q "\"version\": \"$S3RVER_VERSION\"" "$S3RVER_MOD/package.json"; then
