@@ -87,6 +87,7 @@ static int parse_entry(const char *p, size_t n, struct upload_entry *ent)
 	size_t rest;
 	char hex[65];
 
+	memset(ent, 0, sizeof(*ent));
 	if (n < 64 + 1 + 1 + 1 + 1 || p[64] != ' ')
 		return -1;
 	memcpy(hex, p, 64);
