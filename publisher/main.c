@@ -14,6 +14,7 @@
 #include "ocsp/cli.h"
 #include "ocsp/config.h"
 #include "ocsp/err.h"
+#include "ocsp/fetch.h"
 #include "ocsp/log.h"
 #include "ocsp/signer.h"
 #include "ocsp/sink.h"
@@ -21,6 +22,7 @@
 #include "ocsp/status.h"
 #include "ocsp/timefmt.h"
 #include "ocsp/tree.h"
+#include "ocsp/upload.h"
 
 #include "publisher.h"
 
@@ -60,8 +62,24 @@ static const struct cli_flag flags[] = {
 	    "re-sign responses this old (default half the validity)"),
 	CLI_CA("backdate", "DUR", "backdate",
 	    "thisUpdate before signing time, for clock skew (default 1h)"),
-	CLI_KEY("out", 'o', "DIR", "", "tree",
-	    "the response tree (overrides 'tree' in the configuration)"),
+	CLI_KEY("out", 'o', "DIR|URL", "", "tree",
+	    "the response tree (overrides 'tree' in the configuration); an\n"
+	    "s3:// or http(s):// URL uploads there, with --state as the tree"),
+	CLI_KEY("state", 0, "DIR", "", "state_dir",
+	    "the local tree when --out is a URL"),
+	CLI_KEY("upload", 0, "URL", "publisher", "upload",
+	    "after publishing, mirror the tree to s3://bucket/prefix or an\n"
+	    "http(s):// WebDAV origin (only what changed is sent)"),
+	CLI_KEY("s3-endpoint", 0, "URL", "publisher", "s3_endpoint",
+	    "S3 endpoint, scheme://host[:port] (default: AWS)"),
+	CLI_KEY("s3-region", 0, "REGION", "publisher", "s3_region",
+	    "S3 region (default: AWS_REGION, else us-east-1)"),
+	CLI_KEY("s3-path-style", 0, "yes|no", "publisher", "s3_path_style",
+	    "endpoint/bucket/ addressing (always for an IP address)"),
+	CLI_KEY("s3-credentials-file", 0, "FILE", "publisher", "s3_credentials_file",
+	    "AWS shared-credentials file (default: AWS_* environment)"),
+	CLI_KEY("upload-concurrency", 0, "N", "publisher", "upload_concurrency",
+	    "uploads in flight at once (default 16)"),
 	CLI_KEY_SET("get-keys", 0, "publisher", "get_keys", "yes",
 	    "also store responses under get/, at the paths of clients'\n"
 	    "GET requests (serve the tree with any web server)"),
@@ -96,8 +114,8 @@ static const char usage_tail[] =
 "\n"
 "Exit status: 0 everything published; 1 usage or configuration error, nothing\n"
 "done; 2 a CA's input was bad (that CA left as it was, the others published);\n"
-"3 writing or signing failed (the tree holds only complete responses; run\n"
-"again); 4 another run is publishing into the same tree.\n";
+"3 writing, signing or uploading failed (the tree holds only complete\n"
+"responses; run again); 4 another run is publishing into the same tree.\n";
 
 static void print_line(const char *text, void *arg)
 {
@@ -307,6 +325,7 @@ struct run {
 	int64_t now;
 	uint64_t generation;
 	int failed;
+	int committed;		/* the marker is written: the tree is complete */
 	double sign_secs;	/* time spent in the signing pool */
 	unsigned threads;	/* signing threads */
 };
@@ -362,7 +381,74 @@ static void commit_all(struct run *r)
 	if (publish_commit_tree(r->sink, r->generation, r->now, committed, &e) != 0) {
 		log_error("%s", e.msg);
 		r->failed = 1;
+		return;
 	}
+	r->committed = 1;
+}
+
+static void upload_opts_of(const struct config *c, struct upload_opts *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->url = c->upload;
+	u->s3_endpoint = c->s3_endpoint;
+	u->s3_region = c->s3_region;
+	u->s3_path_style = (int)c->s3_path_style;
+	u->s3_credentials_file = c->s3_credentials_file;
+	u->s3_profile = c->s3_profile;
+	u->concurrency = (unsigned)c->upload_concurrency;
+	u->retries = (unsigned)c->upload_retries;
+	u->max_age = c->upload_max_age;
+}
+
+/* --check: the target parses and its credentials can be read. */
+static int upload_check(const struct config *c)
+{
+	struct upload_opts uo;
+	struct upload_target t;
+	struct err e;
+	int r;
+
+	if (c->upload == NULL)
+		return 0;
+	upload_opts_of(c, &uo);
+	r = upload_target_open(&uo, &t, &e);
+	upload_target_fini(&t);
+	if (r != 0)
+		log_error("upload: %s", e.msg);
+	return r;
+}
+
+/* The mirror step, under the tree's lock, once the local tree is complete. */
+static void upload_all(struct run *r)
+{
+	struct upload_opts uo;
+	struct upload_counts n;
+	struct timespec t0;
+	struct err e;
+	char shown[FETCH_URL_MAX + 1];
+	int rc;
+
+	if (r->c->upload == NULL || r->o->dry_run)
+		return;
+	fetch_url_redact(r->c->upload, shown, sizeof(shown));
+	if (!r->committed) {
+		log_error("upload %s: not started, the local tree was not completed", shown);
+		r->failed = 1;
+		return;
+	}
+	upload_opts_of(r->c, &uo);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = upload_tree(&uo, r->c->tree, r->now, &n, &e);
+	double secs = seconds_since(&t0);
+	if (rc != 0) {
+		log_error("upload %s: %s", shown, e.msg);
+		r->failed = 1;
+	}
+	if (!r->o->quiet || rc != 0)
+		printf("upload %s: %zu uploaded, %zu unchanged, %zu deleted, %zu failed, "
+		    "%zu not tried in %.2f s (%.0f uploads/s)%s\n", shown, n.uploaded, n.unchanged,
+		    n.deleted, n.failed, n.skipped, secs, secs > 0 ? (double)n.uploaded / secs : 0.0,
+		    rc != 0 ? ": incomplete, run again" : "");
 }
 
 static void report_ca(const struct pub_ca *p)
@@ -434,7 +520,7 @@ static uint64_t next_generation(const char *tree)
 
 static int publish(struct config *c, const struct options *o)
 {
-	struct run r = { c, o, NULL, NULL, (int64_t)time(NULL), 0, 0, 0, 0 };
+	struct run r = { c, o, NULL, NULL, (int64_t)time(NULL), 0, 0, 0, 0, 0 };
 	struct signer_set *set = NULL;
 	struct timespec t0, t1;
 	size_t bad;
@@ -457,6 +543,8 @@ static int publish(struct config *c, const struct options *o)
 		goto out;
 	}
 	if (o->check) {
+		if (upload_check(c) != 0)
+			bad++;
 		if (!o->quiet)
 			printf("%zu CAs checked, %zu with errors\n", c->ncas, bad);
 		status = bad ? EXIT_BAD_INPUT : EXIT_PUBLISHED;
@@ -480,6 +568,7 @@ static int publish(struct config *c, const struct options *o)
 	if (!o->dry_run)
 		commit_all(&r);
 	report(&r, seconds_since(&t0));
+	upload_all(&r);
 	status = r.failed ? EXIT_FAILED : bad ? EXIT_BAD_INPUT : EXIT_PUBLISHED;
 out:
 	sink_free(r.sink);

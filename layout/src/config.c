@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
@@ -48,6 +49,9 @@ static const char *const unlisted_answers[] = { "policy", "good", NULL };
 static const struct key_def keys[] = {
 	{ SEC_TOP, "tree", KEY_STRING, 0, 0, 0, NULL, TOP(tree),
 	  "directory of the response tree", NULL },
+	{ SEC_TOP, "state_dir", KEY_STRING, 0, 0, 0, NULL, TOP(state_dir),
+	  "the local response tree when 'tree' is an s3:// or http(s):// URL (the "
+	  "publisher's state; that URL becomes the 'upload' target)", NULL },
 	{ SEC_TOP, "pkcs11_module", KEY_STRING, 0, 0, 0, NULL, TOP(pkcs11_module),
 	  "PKCS#11 module for pkcs11: keys that name none (default: p11-kit's proxy)",
 	  NULL },
@@ -61,6 +65,28 @@ static const struct key_def keys[] = {
 	  "also store every response under get/, at the paths of clients' GET requests "
 	  "for it (SHA-1 and every other pre-signed hash), for web servers, object "
 	  "stores and CDNs without lookupd (see TREE.md)", yes_no },
+	{ SEC_PUBLISHER, "upload", KEY_STRING, 0, 0, 0, NULL, TOP(upload),
+	  "after each run, mirror the tree to s3://bucket/prefix or an http(s):// "
+	  "WebDAV / PUT origin (status.idx stays local)", NULL },
+	{ SEC_PUBLISHER, "s3_endpoint", KEY_STRING, 0, 0, 0, NULL, TOP(s3_endpoint),
+	  "S3 endpoint URL, scheme://host[:port] (default: AWS for the region)", NULL },
+	{ SEC_PUBLISHER, "s3_region", KEY_STRING, 0, 0, 0, NULL, TOP(s3_region),
+	  "S3 signing region (default: AWS_REGION, else us-east-1)", NULL },
+	{ SEC_PUBLISHER, "s3_path_style", KEY_CHOICE, 0, 0, 0, "no", TOP(s3_path_style),
+	  "address buckets as endpoint/bucket/ (yes) rather than bucket.endpoint/ (no; "
+	  "an IP-address endpoint is always path-style)", yes_no },
+	{ SEC_PUBLISHER, "s3_credentials_file", KEY_STRING, 0, 0, 0, NULL,
+	  TOP(s3_credentials_file), "AWS shared-credentials file (default: "
+	  "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment)", NULL },
+	{ SEC_PUBLISHER, "s3_profile", KEY_STRING, 0, 0, 0, NULL, TOP(s3_profile),
+	  "its profile (default: AWS_PROFILE, else default)", NULL },
+	{ SEC_PUBLISHER, "upload_concurrency", KEY_INT, 1, 256, 0, "16",
+	  TOP(upload_concurrency), "uploads in flight at once", NULL },
+	{ SEC_PUBLISHER, "upload_retries", KEY_INT, 0, 20, 0, "3", TOP(upload_retries),
+	  "retries of a failed upload (backoff from 0.2 s, doubling)", NULL },
+	{ SEC_PUBLISHER, "upload_max_age", KEY_DURATION, 0, 10 * DAY, 's', "1h",
+	  TOP(upload_max_age), "longest Cache-Control max-age of an uploaded response "
+	  "(never past its nextUpdate)", NULL },
 
 	{ SEC_LOOKUPD, "listen", KEY_STRING, 0, 0, 0, "127.0.0.1:8080", TOP(listen),
 	  "ADDR:PORT to serve on (several separated by commas)", NULL },
@@ -803,8 +829,45 @@ static int finish_ca(struct config *c, struct ca_conf *ca, enum config_user who,
 	return 0;
 }
 
+static int is_remote(const char *s)
+{
+	return strncasecmp(s, "s3://", 5) == 0 || strncasecmp(s, "http://", 7) == 0 ||
+	    strncasecmp(s, "https://", 8) == 0;
+}
+
+/* 'tree' may name the remote target (--out s3://...): then the local
+ * tree, which the publisher needs as its state, is state_dir. */
+static int finish_tree(struct config *c, struct err *e)
+{
+	const char *where = c->path ? c->path : "command line";
+
+	if (c->upload != NULL && !is_remote(c->upload))
+		return err_set(e, "%s: upload: '%s' is not an s3:// or http(s):// URL", where,
+		    c->upload);
+	if (c->tree == NULL || !is_remote(c->tree)) {
+		if (c->state_dir != NULL && (c->tree == NULL || strcmp(c->state_dir, c->tree) != 0))
+			return err_set(e, "%s: state_dir goes with a 'tree' (or --out) that is an "
+			    "s3:// or http(s):// URL; with a directory, that is the tree", where);
+		return 0;
+	}
+	if (c->state_dir == NULL)
+		return err_set(e, "%s: the tree is a remote target; give the local tree (the "
+		    "publisher's state) as state_dir or --state DIR", where);
+	if (c->upload != NULL && strcmp(c->upload, c->tree) != 0)
+		return err_set(e, "%s: both 'tree' and 'upload' name a remote target; give one",
+		    where);
+	free(c->upload);
+	c->upload = c->tree;
+	c->tree = strdup(c->state_dir);
+	if (c->tree == NULL)
+		return err_set(e, "out of memory");
+	return 0;
+}
+
 int config_finish(struct config *c, enum config_user who, struct err *e)
 {
+	if (finish_tree(c, e) != 0)
+		return -1;
 	if (finish_signers(c, c->path ? c->path : "command line", e) != 0)
 		return -1;
 	for (size_t i = 0; i < c->ncas; i++)

@@ -39,6 +39,14 @@ static void curl_init(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+int fetch_global_init(struct err *e)
+{
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return err_set(e, "libcurl: %s", curl_easy_strerror(curl_init_rc));
+	return 0;
+}
+
 void fetch_result_init(struct fetch_result *r)
 {
 	memset(r, 0, sizeof(*r));

@@ -18,6 +18,9 @@
 # second), FLOOD_TIMEOUT (5 s), FLOOD_WARMUP (2 s of holding first),
 # FLOOD_LOOKUPD_ARGS (lookupd's extra arguments, e.g. "--threads 4096";
 # none: its defaults).
+# The upload part: UPLOAD_CERTS (5000) responses uploaded to a local S3 server
+# (@20minutes/s3rver from npm, cached in BUILD_DIR/test/npm) at concurrency 1
+# and at the default, every round from an empty manifest.
 # The sources part: SOURCE_CERTS (1000000), SOURCE_KINDS ("index crl
 # sqlite-openxpki pg-openxpki pg-ejbca", run in this order; ratios are to
 # index, or else to the first; sqlite-ejbca also works).
@@ -133,6 +136,43 @@ bench_tree() {
 	o=$(median "${ours2[@]}"); r=$(median "${ref2[@]}")
 	row "publisher replacing every file (files/s)" "$o" "$r" "$(ratio "$o" "$r")" "vs bare replace+rename loop"
 	rm -rf "$WORK/t" "$WORK/f"
+}
+
+# Uploads to a local S3 server that checks every signature: the publisher
+# at upload_concurrency 1 and at its default, the same tree each round,
+# its manifest removed so that everything goes up again.
+bench_upload() {
+	local npm=$B/test/npm mod ca=$WORK/up-ca t=$WORK/up-tree one=() many=() o r out
+	local def
+	mod=$(cd "$B" && pwd)/test/npm/node_modules/@20minutes/s3rver
+	[ -f "$mod/package.json" ] || npm install --no-audit --no-fund --loglevel=error \
+		--prefix "$npm" @20minutes/s3rver@5.0.0 >/dev/null
+	def=$("$PUBLISHER" --help-config | awk '$1 == "upload_concurrency" {gsub(/[^0-9]/, "", $NF); print $NF}')
+	make_ca "$ca" ec
+	issue_many "$ca" "${UPLOAD_CERTS:-5000}"
+	S3_KEY=AKIABENCH S3_SECRET=bench-secret node "$top/test/integration/s3rver.js" "$mod" \
+		"$WORK/up-data" bench "$WORK/up.port" 0 >/dev/null 2>&1 &
+	local s3pid=$!
+	PIDS+=("$s3pid")
+	wait_for 20 test -s "$WORK/up.port"
+	local -a args=(--no-progress --index "$ca/index.txt" --issuer "$ca/ca.pem"
+		--signer "$ca/ca.pem" --key "$ca/ca.key" --out "$t"
+		--upload s3://bench/ocsp --s3-endpoint "http://127.0.0.1:$(cat "$WORK/up.port")")
+	export AWS_ACCESS_KEY_ID=AKIABENCH AWS_SECRET_ACCESS_KEY=bench-secret
+	rate() { sed -n 's/.* (\([0-9]*\) uploads\/s).*/\1/p' <<<"$1"; }
+	for i in $(seq "$ROUNDS"); do
+		rm -rf "$t/.target"
+		out=$("$PUBLISHER" "${args[@]}" --upload-concurrency 1)
+		one+=("$(rate "$out")")
+		rm -rf "$t/.target"
+		out=$("$PUBLISHER" "${args[@]}")
+		many+=("$(rate "$out")")
+	done
+	o=$(median "${many[@]}"); r=$(median "${one[@]}")
+	row "uploads to local S3 server (objects/s)" "$o" "$r" "$(ratio "$o" "$r")" \
+		"concurrency $def vs 1, ${UPLOAD_CERTS:-5000} responses, SigV4"
+	kill "$s3pid" 2>/dev/null; wait "$s3pid" 2>/dev/null || true
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 }
 
 # Signing with a key on a SoftHSM2 token made here: the publisher (dry
@@ -824,3 +864,4 @@ case " $PARTS " in *" http "*) bench_http ;; esac
 case " $PARTS " in *" flood "*) bench_flood ;; esac
 case " $PARTS " in *" p11 "*) bench_p11 ;; esac
 case " $PARTS " in *" sources "*) bench_sources ;; esac
+case " $PARTS " in *" upload "*) bench_upload ;; esac

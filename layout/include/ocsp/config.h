@@ -97,13 +97,20 @@ enum unknown_policy {
 
 struct config {
 	char *path;		/* the file read, NULL if none */
-	char *tree;
+	char *tree;		/* after config_finish: always a directory */
+	char *state_dir;	/* the local tree when 'tree' names a remote target */
 	char *pkcs11_module;	/* PKCS#11 module for keys that name none */
 	char *cache_dir;	/* fetched CRLs and validators, between runs */
 
 	/* [publisher] */
 	int64_t pub_threads;	/* 0: one per core */
 	int64_t pub_get_keys;	/* responses also under get/<GET key> */
+	/* A remote copy of the tree (upload.h); after config_finish also what
+	 * a 'tree' URL named. NULL: none. */
+	char *upload;
+	char *s3_endpoint, *s3_region, *s3_credentials_file, *s3_profile;
+	int64_t s3_path_style;
+	int64_t upload_concurrency, upload_retries, upload_max_age;
 
 	/* [lookupd] */
 	char *listen;

@@ -1,0 +1,49 @@
+/* Inside the uploader: the transfer engine (upload_http.c, the one file
+ * besides fetch.c that includes curl.h) and what upload.c gives it. */
+#ifndef UPLOAD_INT_H
+#define UPLOAD_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocsp/err.h"
+#include "ocsp/upload.h"
+
+enum upload_method { UPLOAD_PUT, UPLOAD_DELETE, UPLOAD_MKCOL };
+
+/* One transfer of a job. */
+struct upload_req {
+	enum upload_method method;
+	char name[UPLOAD_NAME_MAX + 2];	/* appended to the target's base; MKCOL: ends in '/' */
+	uint8_t *body;			/* PUT: malloc'd, owned by the engine once given */
+	size_t len;
+	uint8_t sha256[32];		/* of the body (S3 signs it) */
+	const char *content_type;	/* static strings */
+	char cache_control[96];
+};
+
+/* A list of jobs. prepare fills the request of job i (called again for
+ * each retry); a job it fails (-1, e) is reported failed without a
+ * transfer. done reports each job's outcome once: ok, or not with the
+ * message of its last attempt. Both are called from the thread running
+ * upload_http_run. */
+struct upload_batch {
+	size_t n;
+	int (*prepare)(void *arg, size_t i, struct upload_req *r, struct err *e);
+	void (*done)(void *arg, size_t i, int ok, const char *msg);
+	void *arg;
+};
+
+struct upload_http;
+
+/* A multi handle with concurrency easy handles for target t (which must
+ * outlive it). */
+struct upload_http *upload_http_new(const struct upload_target *t, unsigned concurrency,
+    unsigned retries, struct err *e);
+/* Runs every job of b. Returns how many were not tried because the
+ * target looked down (UPLOAD_GIVE_UP_MIN failures in a row, or
+ * concurrency if more); done is not called for those. */
+size_t upload_http_run(struct upload_http *h, const struct upload_batch *b);
+void upload_http_free(struct upload_http *h);
+
+#endif

@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# ocsp-publisher mirroring its tree to a real S3 server that verifies
+# Signature V4 (@20minutes/s3rver, from npm, cached under the build tree)
+# and to nginx's WebDAV module: bytes and headers of what lands there,
+# only changes sent, deletions, a target killed mid-run, the marker last.
+source "$(dirname "$0")/lib.sh"
+
+S3RVER_VERSION=5.0.0
+NPM_DIR=${NPM_DIR:-$(cd "$(dirname "$PUBLISHER")/.." 2>/dev/null && pwd)/test/npm}
+S3RVER_JS=$(dirname "$0")/s3rver.js
+S3RVER_MOD=$(cd "$NPM_DIR" 2>/dev/null && pwd || echo "$NPM_DIR")/node_modules/@20minutes/s3rver
+
+if [ ! -f "$S3RVER_MOD/package.json" ] ||
+	! grep -q "\"version\": \"$S3RVER_VERSION\"" "$S3RVER_MOD/package.json"; then
+	log "installing @20minutes/s3rver $S3RVER_VERSION into $NPM_DIR (once)"
+	mkdir -p "$NPM_DIR"
+	npm install --no-audit --no-fund --loglevel=error --prefix "$NPM_DIR" \
+		"@20minutes/s3rver@$S3RVER_VERSION" >/dev/null 2>"$WORK/npm.log" ||
+		{ cat "$WORK/npm.log"; fail "npm install @20minutes/s3rver (offline?)"; finish; }
+fi
+
+export S3_KEY=AKIAOCSPTEST S3_SECRET=ocsp-test-secret-1234
+BUCKET=ocsp-bucket
+S3DATA=$WORK/s3data
+S3LOG=$WORK/s3rver.log
+S3PID=
+
+# start_s3 [PORT]: starts the S3 server (on PORT, else a free one), sets
+# $S3PORT and $S3PID.
+start_s3() {
+	rm -f "$WORK/s3.port"
+	node "$S3RVER_JS" "$S3RVER_MOD" "$S3DATA" "$BUCKET" "$WORK/s3.port" "${1:-0}" \
+		>>"$S3LOG" 2>&1 &
+	S3PID=$!
+	PIDS+=("$S3PID")
+	wait_for 20 test -s "$WORK/s3.port" || { fail "s3rver did not start"; tail "$S3LOG"; finish; }
+	S3PORT=$(cat "$WORK/s3.port")
+}
+stop_s3() { kill "$S3PID" 2>/dev/null; wait "$S3PID" 2>/dev/null || true; }
+# stored: how many PUTs the S3 server has taken so far.
+stored() { grep -c 'Stored object' "$S3LOG" || true; }
+
+# s3get NAME OUT [SECRET]: a signed GET of one object; headers in OUT.h,
+# prints the status.
+s3get() {
+	curl -s -o "$2" -D "$2.h" -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" \
+		--user "$S3_KEY:${3:-$S3_SECRET}" \
+		-H "x-amz-content-sha256: $(sha256sum /dev/null | cut -c1-64)" \
+		"http://127.0.0.1:$S3PORT/$BUCKET/ocsp/$1"
+}
+header() { tr -d '\r' <"$1" | sed -n "s/^$2: //Ip"; }
+
+publish() { "$PUBLISHER" --no-progress "$@"; }
+CA=$WORK/ca
+T=$WORK/tree
+make_ca "$CA" ec
+S1=$(issue "$CA" leaf1)
+S2=$(issue "$CA" leaf2)
+S3=$(issue "$CA" leaf3)
+issue_many "$CA" 300
+DIR=$(issuer_dir "$CA/ca.pem")
+single() { publish --index "$CA/index.txt" --issuer "$CA/ca.pem" --signer "$CA/ca.pem" \
+	--key "$CA/ca.key" "$@"; }
+
+start_s3
+export AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET
+S3ARGS=(--out "s3://$BUCKET/ocsp" --state "$T" --s3-endpoint "http://127.0.0.1:$S3PORT")
+
+log "the S3 server checks signatures"
+echo x > "$WORK/x"
+code=$(s3get "nothing" "$WORK/get" "not-the-secret")
+check "a wrong secret gets 403 from the server" test "$code" = 403
+
+log "--out s3:// needs a local tree"
+out=$(single --out "s3://$BUCKET/ocsp" 2>&1) && rc=0 || rc=$?
+check "without --state: usage error" test "$rc" = 1
+check "... saying so" contains "$out" "state_dir or --state DIR"
+
+log "first run: everything goes up, signed"
+out=$(single "${S3ARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "publishes and uploads (exit 0)" test "$rc" = 0
+check "303 responses, issuer.meta and the marker uploaded" \
+	contains "$out" "305 uploaded, 0 unchanged, 0 deleted, 0 failed, 0 not tried"
+code=$(s3get "$DIR/$S1" "$WORK/get")
+check "the response is there" test "$code" = 200
+check "... byte for byte" cmp -s "$WORK/get" "$T/$DIR/$S1"
+check "... as application/ocsp-response" test "$(header "$WORK/get.h" Content-Type)" = application/ocsp-response
+cc=$(header "$WORK/get.h" Cache-Control)
+check "... Cache-Control public, no-transform, must-revalidate" \
+	contains "$cc" "public, max-age=3600, no-transform, must-revalidate"
+code=$(s3get generation "$WORK/gen")
+check "the marker is there, the local one" cmp -s "$WORK/gen" "$T/generation"
+check "... not cached" test "$(header "$WORK/gen.h" Cache-Control)" = no-cache
+check "issuer.meta is there" test "$(s3get "$DIR/issuer.meta" "$WORK/meta")" = 200
+check "status.idx is not" test "$(s3get "$DIR/status.idx" "$WORK/idx")" = 404
+check "the manifest sits next to the tree" bash -c "ls '$T'/.target/*.manifest >/dev/null"
+
+log "a wrong secret in the publisher"
+before=$(stored)
+out=$(AWS_SECRET_ACCESS_KEY=wrong single "${S3ARGS[@]}" --force 2>&1) && rc=0 || rc=$?
+check "exits 3" test "$rc" = 3
+check "names the refusal" contains "$out" "HTTP status 403 (SignatureDoesNotMatch)"
+check "... and the counts" contains "$out" "0 uploaded"
+check "... never the secret" bash -c "! grep -q wrong <<<'${out//\'/}'"
+check "nothing was stored" test "$(stored)" = "$before"
+
+log "an unchanged run sends nothing"
+out=$(single "${S3ARGS[@]}" 2>&1) && rc=0 || rc=$?
+# the forced run re-signed every response locally: they go up now, once
+before=$(stored)
+out=$(single "${S3ARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "exit 0" test "$rc" = 0
+check "0 uploaded, all unchanged" contains "$out" "0 uploaded, 305 unchanged, 0 deleted, 0 failed"
+check "the server took no PUT" test "$(stored)" = "$before"
+
+log "one revocation: exactly that response, the metadata and the marker"
+revoke "$CA" "$S2" -crl_reason keyCompromise
+before=$(stored)
+out=$(single "${S3ARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "exit 0" test "$rc" = 0
+check "3 uploaded" contains "$out" "3 uploaded, 302 unchanged, 0 deleted"
+sent=$(sed -n 's/.*Stored object "\([^"]*\)".*/\1/p' "$S3LOG" | tail -n +$((before + 1)) | sort | tr '\n' ' ')
+check "... the revoked one, issuer.meta, then the marker ($sent)" \
+	test "$sent" = "ocsp/$DIR/$S2 ocsp/$DIR/issuer.meta ocsp/generation "
+last=$(sed -n 's/.*Stored object "\([^"]*\)".*/\1/p' "$S3LOG" | tail -1)
+check "the marker came last" test "$last" = "ocsp/generation"
+s3get "$DIR/$S2" "$WORK/get" >/dev/null
+check "the server holds the new response" cmp -s "$WORK/get" "$T/$DIR/$S2"
+
+log "a certificate gone from the index: its object is deleted"
+grep -v "	$S3	" "$CA/index.txt" > "$WORK/idx.txt" && cp "$WORK/idx.txt" "$CA/index.txt"
+out=$(single "${S3ARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "exit 0" test "$rc" = 0
+check "1 deleted" contains "$out" "2 uploaded, 302 unchanged, 1 deleted, 0 failed"
+check "the object is gone" test "$(s3get "$DIR/$S3" "$WORK/get")" = 404
+
+log "the S3 server stopped in the middle of a large upload"
+# 3000 more, with serials after issue_many's
+python3 - "$CA/index.txt" <<'PY'
+import sys
+with open(sys.argv[1], "a") as f:
+    for i in range(3000):
+        f.write("V\t351224000000Z\t\t%08X\tunknown\t/CN=more%d\n" % (0x30000000 + i, i))
+PY
+objects() { find "$S3DATA/$BUCKET" -name '*._S3rver_object' | wc -l; }
+before=$(stored)
+single "${S3ARGS[@]}" --upload-concurrency 4 >"$WORK/killed.out" 2>&1 &
+PUBPID=$!
+some_stored() { [ $(($(stored) - before)) -ge 300 ]; }
+wait_for 60 some_stored || true
+stop_s3
+wait "$PUBPID" && rc=0 || rc=$?
+out=$(cat "$WORK/killed.out")
+check "exit 3 when the target went away ($(($(stored) - before)) stored)" test "$rc" = 3
+check "... with the counts" contains "$out" " failed, "
+check "... and says to run again" contains "$out" "incomplete, run again"
+up1=$(sed -n 's/.*: \([0-9]*\) uploaded.*/\1/p' <<<"$out")
+check "... some but not all were uploaded ($up1)" test "${up1:-0}" -gt 0 -a "${up1:-0}" -lt 3000
+start_s3 "$S3PORT"
+out=$(single "${S3ARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "re-run after a restart completes (exit 0)" test "$rc" = 0
+up2=$(sed -n 's/.*: \([0-9]*\) uploaded.*/\1/p' <<<"$out")
+check "... sending only the rest ($up1 + $up2 >= 3002, $up2 < 3002)" \
+	test $((up1 + up2)) -ge 3002 -a "$up2" -lt 3002
+check "... 0 failed" contains "$out" " 0 failed, 0 not tried"
+local_n=$(find "$T/$DIR" "$T/generation" -type f ! -name status.idx | wc -l)
+check "the server holds exactly the local objects ($local_n)" test "$(objects)" = "$local_n"
+
+log "credentials from a shared-credentials file"
+printf '[default]\naws_access_key_id = nobody\naws_secret_access_key = x\n\n[profile ocsp]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+	"$S3_KEY" "$S3_SECRET" > "$WORK/creds"
+chmod 600 "$WORK/creds"
+revoke "$CA" "$S1"
+out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$PUBLISHER" --no-progress \
+	--index "$CA/index.txt" --issuer "$CA/ca.pem" --signer "$CA/ca.pem" --key "$CA/ca.key" \
+	"${S3ARGS[@]}" --s3-credentials-file "$WORK/creds" 2>&1) && rc=0 || rc=$?
+check "the default profile's key is refused by the server: exit 3" test "$rc" = 3
+out=$(AWS_PROFILE=ocsp env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$PUBLISHER" \
+	--no-progress --index "$CA/index.txt" --issuer "$CA/ca.pem" --signer "$CA/ca.pem" \
+	--key "$CA/ca.key" "${S3ARGS[@]}" --s3-credentials-file "$WORK/creds" 2>&1) && rc=0 || rc=$?
+check "profile ocsp (AWS_PROFILE) uploads" test "$rc" = 0
+check "... the revoked response, meta and marker" contains "$out" "3 uploaded"
+chmod 644 "$WORK/creds"
+out=$(single "${S3ARGS[@]}" --s3-credentials-file "$WORK/creds" --check 2>&1) && rc=0 || rc=$?
+check "a credentials file others may read is refused by --check" contains "$out" "others may read it"
+stop_s3
+
+log "WebDAV: nginx with dav_methods"
+NG=$WORK/nginx
+mkdir -p "$NG/logs" "$NG/www/dav" "$NG/tmp"
+chmod 755 "$WORK" "$NG" "$NG/www"
+[ "$(id -u)" = 0 ] && chown nobody "$NG/www/dav" "$NG/tmp"
+NPORT=$(free_port)
+cat > "$NG/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $NG/nginx.pid;
+error_log $NG/logs/error.log;
+events { worker_connections 64; }
+http {
+    log_format up '\$request_method \$uri \$status';
+    access_log $NG/logs/access.log up;
+    client_body_temp_path $NG/tmp;
+    server {
+        listen 127.0.0.1:$NPORT;
+        root $NG/www;
+        location /dav/ {
+            dav_methods PUT DELETE MKCOL;
+            create_full_put_path on;
+            default_type application/ocsp-response;
+        }
+    }
+}
+NGINX
+nginx -c "$NG/nginx.conf" -p "$NG" &
+NGPID=$!
+PIDS+=("$NGPID")
+wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$NPORT/" || true
+DAV=http://127.0.0.1:$NPORT/dav/ocsp
+out=$(single --out "$T" --upload "$DAV" 2>&1) && rc=0 || rc=$?
+check "upload to WebDAV (exit 0)" test "$rc" = 0
+n_local=$(find "$T/$DIR" "$T/generation" -type f ! -name status.idx | wc -l)
+check "everything sent ($n_local)" contains "$out" "$n_local uploaded, 0 unchanged, 0 deleted, 0 failed"
+curl -s -o "$WORK/get" "$DAV/$DIR/$S1"
+check "a response byte for byte" cmp -s "$WORK/get" "$T/$DIR/$S1"
+check "the same tree on the origin" diff -r -x status.idx -x '.*' "$T" "$NG/www/dav/ocsp"
+check "MKCOL made the issuer directory" grep -q "MKCOL /dav/ocsp/$DIR/ 201" "$NG/logs/access.log"
+
+mtime() { stat -c %.9Y "$1"; }
+newest_other() { find "$NG/www/dav/ocsp" -type f ! -name generation -printf '%T@\n' | sort -n | tail -1; }
+S4=$(issue "$CA" leaf4)
+: > "$NG/logs/access.log"
+out=$(single --out "$T" --upload "$DAV" 2>&1) && rc=0 || rc=$?
+check "a new certificate: exit 0" test "$rc" = 0
+check "... its response, the metadata and the marker" contains "$out" "3 uploaded"
+check "the marker was the last PUT" contains "$(grep PUT "$NG/logs/access.log" | tail -1)" "PUT /dav/ocsp/generation 20"
+check "... and is newest on disk" awk -v g="$(mtime "$NG/www/dav/ocsp/generation")" \
+	-v o="$(newest_other)" 'BEGIN {exit !(g >= o)}'
+grep -v "	$S4	" "$CA/index.txt" > "$WORK/idx.txt" && cp "$WORK/idx.txt" "$CA/index.txt"
+out=$(single --out "$T" --upload "$DAV" 2>&1) && rc=0 || rc=$?
+check "a removed certificate: exit 0, 1 deleted" contains "$out" "1 deleted, 0 failed"
+check "... its file gone from the origin" test ! -e "$NG/www/dav/ocsp/$DIR/$S4"
+check "... the origin matches the tree again" diff -r -x status.idx -x '.*' "$T" "$NG/www/dav/ocsp"
+
+finish
