@@ -162,29 +162,35 @@ dest_generation() {
 	return 0
 }
 
+# pass ARGS...: one rsync; 10 when files vanished meanwhile (exit 24: a
+# publish removed them, so start over), else rsync's exit status.
+pass() {
+	local rc=0
+	"${R[@]}" "$@" || rc=$?
+	if [ $rc = 24 ]; then return 10; fi
+	return $rc
+}
+
 # copy_once DEST: the four passes; 0 done, 10 the source changed (start
 # over), else rsync's exit status.
 copy_once() {
-	local dest=$1 rc=0
+	local dest=$1
 	# 1. responses and directories
-	"${R[@]}" --delay-updates --exclude='.*' --exclude=/generation \
-		--exclude='/*/issuer.meta' --exclude='/*/status.idx' "$src/" "$dest/" || rc=$?
-	# 24: files vanished meanwhile, a publish removed them: start over.
-	if [ $rc = 24 ]; then return 10; fi
-	[ $rc = 0 ] || return $rc
+	pass --delay-updates --exclude='.*' --exclude=/generation \
+		--exclude='/*/issuer.meta' --exclude='/*/status.idx' "$src/" "$dest/" || return $?
 	unchanged || return 10
 	# 2. status.idx, then issuer.meta
 	issuer_files status.idx > "$tmp/idx.list"
 	issuer_files issuer.meta > "$tmp/meta.list"
-	"${R[@]}" --files-from="$tmp/idx.list" "$src/" "$dest/" || return $?
-	"${R[@]}" --files-from="$tmp/meta.list" "$src/" "$dest/" || return $?
+	pass --files-from="$tmp/idx.list" "$src/" "$dest/" || return $?
+	pass --files-from="$tmp/meta.list" "$src/" "$dest/" || return $?
 	unchanged || return 10
 	# 3. deletions only: nothing is created or updated
-	"${R[@]}" --delete --existing --ignore-existing --exclude='.*' --exclude=/generation \
+	pass --delete --existing --ignore-existing --exclude='.*' --exclude=/generation \
 		"$src/" "$dest/" || return $?
 	unchanged || return 10
 	# 4. the marker read before pass 1, which the copy now matches
-	"${R[@]}" "$tmp/generation" "$dest/generation" || return $?
+	pass "$tmp/generation" "$dest/generation" || return $?
 	return 0
 }
 

@@ -98,7 +98,7 @@ def client(port, reqdir, serials, stop, out, bodies, k):
         d = hashlib.sha256(body).hexdigest()[:24]
         save(os.path.join(bodies, d), body)
         lines.append("%s\t%s\t%d\t%d\t%s\t%s\t%s" % (s, method, t0, t1, st, ct, d))
-        time.sleep(0.001)
+        time.sleep(0.004)   # leave the publisher and rsync some of the machine
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -467,7 +467,7 @@ EOF
 conf '' > "$WORK/fast.conf"
 # 120 more certificates re-signed at 60 a second: a publish of about 2 s.
 conf 'max_sign_rate = 60' > "$WORK/slow.conf"
-publish() { "$PUBLISHER" --no-progress -q --config "$WORK/fast.conf" "$@"; }
+publish() { "$PUBLISHER" --no-progress -q --config "$WORK/fast.conf"; }
 # In the background, as $SLOW: the publisher itself (the wrapper execs it),
 # so that kill reaches it.
 slow_publish() {
@@ -610,6 +610,20 @@ py record "$SRC" "$DIR" "$WATCH_CSV" "$WORK/v"
 check "after a run that finished it: exit 0" edge -q "$SRC" "$COPY"
 py synced "$COPY/$DIR" "$ALL_CSV" "$WORK/v" "$(now_ns)"
 check "... the copy is that generation" same_tree "$SRC" "$COPY"
+
+section "HOST:DIR: a second edge over a remote shell (a local stand-in for ssh)"
+# rsync starts "RSH HOST rsync --server ...": run that here, without HOST.
+printf '#!/bin/sh\nshift\nexec "$@"\n' > "$WORK/fake-ssh"
+chmod +x "$WORK/fake-ssh"
+check "copied to edge-host:DIR and to the local copy in one run: exit 0" \
+	env RSYNC_RSH="$WORK/fake-ssh" bash "$EDGE_SH" -q --lock "$WORK/edge.lock" "$SRC" \
+	"edge-host:$WORK/remote" "$COPY"
+check "... the remote copy is the source" same_tree "$SRC" "$WORK/remote"
+check "... its marker too" test "$(marker_gen "$WORK/remote")" = "$(marker_gen "$SRC")"
+set +e
+out=$(RSYNC_RSH=$WORK/fake-ssh edge --wait 0 "$WORK/old-src" "edge-host:$WORK/remote" 2>&1); rc=$?
+set -e
+check "an older source than the remote edge: exit 5" test "$rc" = 5
 
 section "sources the copy refuses"
 mkdir "$WORK/empty"
