@@ -35,11 +35,14 @@
 # (a run in progress, or one that was interrupted and is waiting for the next
 # run to finish it). A publish may start at any time: the marker and
 # `.publishing` are looked at before the first pass and after each pass, and
-# when they changed the copy starts over (the files copied meanwhile are
-# complete responses, newer ones), up to --retries times; so a half-published
-# generation is never marked complete on an edge. Runs of this script are
-# serialised by a lock file, so that two never write the same edge at once
-# (the older one could put back a response the newer one had replaced).
+# when they changed the copy starts over, up to --retries times; so a
+# half-published generation is never marked complete on an edge. Until the
+# copy starts over, a publish that began during a pass can show through for
+# the rest of that pass: newer complete responses or, in passes 2 and 3, the
+# new run's status.idx or deletions before all its responses have arrived.
+# Runs of this script with the same --lock are serialised, so that two never
+# write an edge at once (the older one could put back a response the newer
+# one had replaced): copy to an edge from one host only.
 # A DEST whose marker names a newer generation than the source is refused
 # (a restored or wrong source would take its answers back in time) unless
 # --force.
