@@ -6,7 +6,7 @@
 # there is none. With --test, also what the tests and the benchmark use:
 # clang for the sanitizer and fuzzing build, nginx and wrk as peers,
 # SoftHSM2 and pkcs11-tool (opensc) for the PKCS#11 tests, PostgreSQL and
-# the sqlite3 CLI for the CA-database sources.
+# the sqlite3 CLI for the CA-database sources, rsync for contrib/rsync-to-edge.sh.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -15,7 +15,7 @@ packages=(build-essential cmake pkg-config libssl-dev libcivetweb-dev libinih-de
 	curl python3 ca-certificates util-linux)
 if [ "${1:-}" = "--test" ]; then
 	packages+=(clang libclang-rt-14-dev llvm nginx-light wrk softhsm2 opensc
-		postgresql sqlite3)
+		postgresql sqlite3 rsync)
 fi
 
 as_root() {
