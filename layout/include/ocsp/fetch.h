@@ -77,6 +77,11 @@ void fetch_result_fini(struct fetch_result *r);
  * a message naming the URL (its password left out). */
 int fetch_get(const struct fetch_opts *o, struct fetch_result *r, struct err *e);
 
+/* Initialises libcurl once for the process (thread-safe, never cleaned
+ * up): every user of libcurl calls this before its first handle. Returns
+ * 0, or -1 with libcurl's reason. */
+int fetch_global_init(struct err *e);
+
 /* url with the password of its userinfo left out ("https://u:pw@h/p" ->
  * "https://u@h/p"), bytes outside printable ASCII escaped, truncated to
  * size - 1 bytes; always NUL-terminated. Returns out. */
