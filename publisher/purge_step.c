@@ -1,8 +1,10 @@
 /* The purge step of a run: after the commit, what changed status is
  * purged from the caches in front of the responder (purge.h), together
  * with what an earlier run could not purge. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ocsp/certid.h"
 #include "ocsp/config.h"
@@ -144,6 +146,11 @@ int purge_step_run(struct purge *pg, const struct config *c, const struct pub_ca
 		if (purge_pending_save(pg, c->tree, &e) != 0)
 			log_error("%s", e.msg);
 		return ret;
+	}
+	if (c->purge_delay > 0) {
+		struct timespec t = { (time_t)c->purge_delay, 0 };
+		while (nanosleep(&t, &t) != 0 && errno == EINTR)
+			;
 	}
 	if (purge_send(pg, &st, &e) != 0) {
 		log_error("%s", e.msg);

@@ -92,6 +92,10 @@ static const struct key_def keys[] = {
 	{ SEC_PUBLISHER, "purge_base", KEY_STRING, 0, 0, 0, NULL, TOP(purge_base),
 	  "public base URLs of the responder as in the AIA extension (comma-separated), "
 	  "under which GET URLs are purged; a [ca] may give its own", NULL },
+	{ SEC_PUBLISHER, "purge_delay", KEY_DURATION, 0, 3600, 's', "2s", TOP(purge_delay),
+	  "wait this long after the commit before purging, so that lookupd (its "
+	  "reload_interval) or a sync to the origin has the new responses when the cache "
+	  "fetches again; else the cache may take the old answer once more", NULL },
 	{ SEC_PUBLISHER, "purge_rate", KEY_INT, 1, 10000, 0, "10", TOP(purge_rate),
 	  "most purge requests a second", NULL },
 	{ SEC_PUBLISHER, "purge_retries", KEY_INT, 0, 10, 0, "3", TOP(purge_retries),

@@ -120,6 +120,7 @@ struct config {
 	char *purge_base;	/* public base URLs of GET requests (comma-separated) */
 	int64_t purge_rate;
 	int64_t purge_retries;
+	int64_t purge_delay;	/* seconds between the commit and the purge */
 
 	/* [lookupd] */
 	char *listen;
