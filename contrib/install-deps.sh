@@ -15,7 +15,7 @@ packages=(build-essential cmake pkg-config libssl-dev libcivetweb-dev libinih-de
 	curl python3 ca-certificates util-linux)
 if [ "${1:-}" = "--test" ]; then
 	packages+=(clang libclang-rt-14-dev llvm nginx-light wrk softhsm2 opensc
-		postgresql sqlite3 rsync)
+		postgresql sqlite3 rsync varnish)
 fi
 
 as_root() {

@@ -369,9 +369,9 @@ static void answer_decoded(struct answerer *a, struct answer_scratch *s, int64_t
 		return;
 	if (req->n == 1 && !(req->has_nonce && key) && tree_current(oc, key, req, now) &&
 	    tree_answered(a, req, now, &r, out))
-		return;
+		goto tag;
 	if (key && answer_online(a, oc, s, now, out) == 0)
-		return;
+		goto tag;
 	if (key) {
 		/* Signing failed (a token gone): the tree's response when it has
 		 * one (the nonce is the client's to insist on), else tryLater,
@@ -385,6 +385,13 @@ static void answer_decoded(struct answerer *a, struct answer_scratch *s, int64_t
 		answer_offline(a, &req->id[0], r, now, out);
 	else
 		answer_error(out, RESPONSE_UNAUTHORIZED);
+	return;
+tag:
+	if (out->kind == ANSWER_CACHEABLE && req->n == 1 && req->id[0].alg >= 0 &&
+	    req->id[0].serial_ok) {
+		out->tagged = 1;
+		out->id = req->id[0];
+	}
 }
 
 void answer_request(struct answerer *a, const uint8_t *der, size_t len, int64_t now,

@@ -47,6 +47,10 @@ struct answer {
 	size_t len;
 	const struct signed_response *resp;	/* ANSWER_CACHEABLE: bytes and times */
 	enum response_error error;	/* ANSWER_ERROR */
+	/* ANSWER_CACHEABLE for one CertID: the one it answers, for the cache
+	 * tags (purge.h) a CDN purges it by; tagged 0 otherwise. */
+	int tagged;
+	struct req_certid id;
 	/* References held until answer_release. */
 	const struct signed_response *tree_ref;
 	const struct signed_response *online_ref;

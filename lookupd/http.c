@@ -210,6 +210,7 @@ int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *
 	hc->keep_alive_requests = o->keep_alive_requests;
 	hc->busy_limit = o->threads * o->busy_threshold / 100;
 	hc->max_age = o->max_age;
+	hc->cache_tags = (int)o->cache_tags;
 	return 0;
 fail:
 	http_conf_fini(hc);
@@ -398,6 +399,8 @@ static int send_cacheable(const struct reply_ctx *rc, struct answerer *a,
 		reply_length(&r, resp->len);
 	}
 	reply_caching(&r, resp, v, rc->now, rc->s->conf.max_age);
+	if (ans->tagged)
+		reply_cache_tags(&r, &ans->id, rc->s->conf.cache_tags);
 	if (send_reply(rc, &r, resp->der, rc->head || not_modified ? 0 : resp->len,
 	    &resp->check) != 1)
 		return not_modified ? 304 : 200;

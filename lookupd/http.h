@@ -36,6 +36,7 @@ struct http_opts {
 	int64_t keep_alive_requests;	/* answers on one connection before it closes */
 	int64_t busy_threshold;		/* percent of threads */
 	int64_t max_age;		/* longest Cache-Control max-age */
+	int64_t cache_tags;		/* enum cache_tags */
 };
 
 /* The options once checked and normalised, as http_start uses them. */
@@ -52,6 +53,7 @@ struct http_conf {
 	int64_t keep_alive_requests;
 	int64_t busy_limit;		/* connections held above which to close */
 	int64_t max_age;
+	int cache_tags;			/* enum cache_tags */
 };
 
 /* Checks what civetweb would only refuse at start (or accept wrongly) and

@@ -184,6 +184,7 @@ static void http_opts_from(const struct config *c, struct http_opts *ho)
 	ho->keep_alive_requests = c->keep_alive_requests;
 	ho->busy_threshold = c->busy_threshold;
 	ho->max_age = c->max_age;
+	ho->cache_tags = c->cache_tags;
 }
 
 static void log_started(struct http_server *srv, struct answerer *a, const struct config *c,

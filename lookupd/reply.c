@@ -3,7 +3,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ocsp/config.h"
 #include "ocsp/hex.h"
+#include "ocsp/purge.h"
 
 void reply_add(struct reply *r, const void *s, size_t n)
 {
@@ -109,6 +111,30 @@ void reply_caching(struct reply *r, const struct signed_response *resp,
 	REPLY_LIT(r, "\r\nCache-Control: max-age=");
 	reply_u64(r, (uint64_t)age);
 	REPLY_LIT(r, ", public, no-transform, must-revalidate\r\n");
+}
+
+void reply_cache_tags(struct reply *r, const struct req_certid *id, int which)
+{
+	char issuer[PURGE_TAG_MAX + 1], cert[PURGE_TAG_MAX + 1];
+
+	if (which == CACHE_TAGS_NO ||
+	    purge_tag(issuer, sizeof(issuer), id->alg, id->key_hash, NULL) < 0 ||
+	    purge_tag(cert, sizeof(cert), id->alg, id->key_hash, &id->serial) < 0)
+		return;
+	if (which & CACHE_TAGS_CACHE_TAG) {
+		REPLY_LIT(r, "Cache-Tag: ");
+		reply_str(r, issuer);
+		REPLY_LIT(r, ",");
+		reply_str(r, cert);
+		REPLY_LIT(r, "\r\n");
+	}
+	if (which & CACHE_TAGS_SURROGATE) {
+		REPLY_LIT(r, "Surrogate-Key: ");
+		reply_str(r, issuer);
+		REPLY_LIT(r, " ");
+		reply_str(r, cert);
+		REPLY_LIT(r, "\r\n");
+	}
 }
 
 static int is_blank(char c)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ocsp/certid.h"
 #include "ocsp/response.h"
 #include "ocsp/timefmt.h"
 
@@ -68,6 +69,12 @@ const struct validators *reply_validators(struct reply_memo *m,
  * past nextUpdate (and at most max_age). */
 void reply_caching(struct reply *r, const struct signed_response *resp,
     const struct validators *v, int64_t now, int64_t max_age);
+
+/* The cache tags of the answer for id (purge.h: the issuer's and the
+ * certificate's), as Cache-Tag (comma-separated: Cloudflare, Akamai,
+ * Varnish bans) and/or Surrogate-Key (space-separated: Fastly), as
+ * which (enum cache_tags) says. */
+void reply_cache_tags(struct reply *r, const struct req_certid *id, int which);
 
 /* RFC 9110 13.2.2: whether a GET with these If-None-Match and
  * If-Modified-Since values (either NULL) may get 304. */

@@ -16,6 +16,7 @@
 #include "ocsp/err.h"
 #include "ocsp/fetch.h"
 #include "ocsp/log.h"
+#include "ocsp/purge.h"
 #include "ocsp/signer.h"
 #include "ocsp/sink.h"
 #include "ocsp/source.h"
@@ -83,6 +84,13 @@ static const struct cli_flag flags[] = {
 	CLI_KEY_SET("get-keys", 0, "publisher", "get_keys", "yes",
 	    "also store responses under get/, at the paths of clients'\n"
 	    "GET requests (serve the tree with any web server)"),
+	CLI_KEY("purge", 0, "URL", "publisher", "purge",
+	    "after publishing, purge what changed status from the cache\n"
+	    "at URL (Varnish, a caching nginx: PURGE per GET URL)"),
+	CLI_KEY("purge-preset", 0, "NAME", "publisher", "purge_preset",
+	    "or a CDN's API: cloudflare, fastly or akamai"),
+	CLI_KEY("purge-base", 0, "URL", "publisher", "purge_base",
+	    "public responder URL(s) as in the AIA, for the GET URLs"),
 	CLI_KEY("threads", 'j', "N", "publisher", "threads",
 	    "signing threads (default: one per core)"),
 	CLI_FLAG("check", 'n', NULL, FLAG_CHECK,
@@ -115,7 +123,9 @@ static const char usage_tail[] =
 "Exit status: 0 everything published; 1 usage or configuration error, nothing\n"
 "done; 2 a CA's input was bad (that CA left as it was, the others published);\n"
 "3 writing, signing or uploading failed (the tree holds only complete\n"
-"responses; run again); 4 another run is publishing into the same tree.\n";
+"responses; run again); 4 another run is publishing into the same tree;\n"
+"5 published, but CDN purges failed (kept in TREE/.purge-pending, sent again\n"
+"by the next run).\n";
 
 static void print_line(const char *text, void *arg)
 {
@@ -260,6 +270,7 @@ void pub_ca_fini(struct pub_ca *p)
 	ca_free(p->ca);
 	status_list_fini(&p->recs);
 	free(p->sign);
+	free(p->changed);
 	free(p->removed);
 	pthread_mutex_destroy(&p->lock);
 }
@@ -376,6 +387,7 @@ static void commit_all(struct run *r)
 			r->failed = 1;
 			continue;
 		}
+		p->committed = 1;
 		committed++;
 	}
 	if (publish_commit_tree(r->sink, r->generation, r->now, committed, &e) != 0) {
@@ -522,6 +534,8 @@ static int publish(struct config *c, const struct options *o)
 {
 	struct run r = { c, o, NULL, NULL, (int64_t)time(NULL), 0, 0, 0, 0, 0 };
 	struct signer_set *set = NULL;
+	struct purge *pg = NULL;
+	int purge_failed = 0;
 	struct timespec t0, t1;
 	size_t bad;
 	struct err e;
@@ -550,6 +564,11 @@ static int publish(struct config *c, const struct options *o)
 		status = bad ? EXIT_BAD_INPUT : EXIT_PUBLISHED;
 		goto out;
 	}
+	/* Before anything is signed: missing credentials stop the run here. */
+	if (!o->dry_run && purge_step_open(c, &pg) != 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (bad == c->ncas && bad > 0) {
 		status = EXIT_BAD_INPUT;	/* nothing to publish: leave the tree alone */
 		goto out;
@@ -569,8 +588,14 @@ static int publish(struct config *c, const struct options *o)
 		commit_all(&r);
 	report(&r, seconds_since(&t0));
 	upload_all(&r);
-	status = r.failed ? EXIT_FAILED : bad ? EXIT_BAD_INPUT : EXIT_PUBLISHED;
+	/* Purges go out only once the new responses are committed and, with
+	 * an upload target, uploaded: else they wait for the run that is. */
+	if (pg != NULL && purge_step_run(pg, c, r.cas, r.failed, o->quiet) != 0)
+		purge_failed = 1;
+	status = r.failed ? EXIT_FAILED : bad ? EXIT_BAD_INPUT :
+	    purge_failed ? EXIT_PURGE_FAILED : EXIT_PUBLISHED;
 out:
+	purge_free(pg);
 	sink_free(r.sink);
 	for (size_t i = 0; i < c->ncas; i++)
 		pub_ca_fini(&r.cas[i]);

@@ -123,7 +123,13 @@ static int push_removed(struct pub_ca *p, const struct serial *s, size_t *cap)
 static void plan_record(struct pub_ca *p, struct status_rec *r,
     const struct status_rec *old, int64_t now)
 {
-	if (old == NULL || p->resign_all || status_differs(r, old) || is_due(p, old, now)) {
+	int differs = old != NULL && status_differs(r, old);
+
+	/* A status changed (a revocation above all): caches in front of the
+	 * responder hold the old answer, and are purged after the commit. */
+	if (differs)
+		p->changed[p->nchanged++] = (size_t)(r - p->recs.v);
+	if (old == NULL || p->resign_all || differs || is_due(p, old, now)) {
 		p->sign[p->nsign++] = (size_t)(r - p->recs.v);
 		return;
 	}
@@ -138,7 +144,8 @@ static int merge(struct pub_ca *p, const struct status_index *si, int64_t now, s
 	struct status_rec old;
 
 	p->sign = malloc((p->recs.n + 1) * sizeof(*p->sign));
-	if (p->sign == NULL)
+	p->changed = malloc((p->recs.n + 1) * sizeof(*p->changed));
+	if (p->sign == NULL || p->changed == NULL)
 		return err_set(e, "out of memory");
 	while (i < p->recs.n || j < n_old) {
 		int c;

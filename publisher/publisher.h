@@ -22,6 +22,7 @@ enum pub_exit {
 	EXIT_BAD_INPUT = 2,	/* a CA's input was bad; that CA left untouched */
 	EXIT_FAILED = 3,	/* I/O or signing failed; tree holds complete files */
 	EXIT_BUSY = 4,		/* another run holds the tree lock */
+	EXIT_PURGE_FAILED = 5,	/* published, but CDN purges failed (kept pending) */
 };
 
 /* max_sign_rate of one signer, shared by every thread and CA using it. */
@@ -44,6 +45,9 @@ struct pub_ca {
 	struct serial *removed;		/* serials gone from the source */
 	size_t nremoved;
 	size_t unchanged;
+	size_t *changed;		/* indexes into recs whose status changed */
+	size_t nchanged;
+	int committed;			/* its run is in the tree: purge what changed */
 	int resign_all;			/* validity, backdating or hashes changed */
 	/* The signer changed (this run or an earlier one) at signer_since:
 	 * responses with a thisUpdate up to previous_signer_until (the last
@@ -105,6 +109,18 @@ int publish_commit_ca(struct pub_ca *p, struct sink *sink, uint64_t generation,
 /* Writes the root marker, last. */
 int publish_commit_tree(struct sink *sink, uint64_t generation, int64_t now,
     size_t issuers, struct err *e);
+
+/* CDN purges (purge_step.c). purge_step_open: *out NULL when no purge is
+ * configured; -1 (logged) for a configuration that cannot work. */
+struct purge;
+int purge_step_open(const struct config *c, struct purge **out);
+/* After the commit (and the upload): queues what changed status in
+ * committed CAs, and the pending file's items, sends them, keeps what
+ * failed. hold: the upload failed, so everything is kept for a later run
+ * instead. Returns 0, or -1 when some purge failed or was held (logged,
+ * counted in the summary). */
+int purge_step_run(struct purge *pg, const struct config *c, const struct pub_ca *cas,
+    int hold, int quiet);
 
 /* Progress bar on a terminal. */
 struct progress;

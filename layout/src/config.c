@@ -40,6 +40,13 @@ static const char *const unknown_answers[] = { "unknown", "revoked", "unauthoriz
 static const char *const paddings[] = { "pkcs1", "pss", NULL };
 static const char *const responder_ids[] = { "key", "name", NULL };
 static const char *const unlisted_answers[] = { "policy", "good", NULL };
+/* In the order of enum purge_preset and enum cache_tags. */
+static const char *const purge_presets[] = { "generic", "cloudflare", "fastly", "akamai",
+	NULL };
+static const char *const purge_methods[] = { "purge", "ban", NULL };
+static const char *const purge_bys[] = { "url", "tag", NULL };
+static const char *const cache_tag_kinds[] = { "no", "cache-tag", "surrogate-key", "both",
+	NULL };
 
 #define TOP(f) offsetof(struct config, f)
 #define CA(f) offsetof(struct ca_conf, f)
@@ -87,6 +94,39 @@ static const struct key_def keys[] = {
 	{ SEC_PUBLISHER, "upload_max_age", KEY_DURATION, 0, 10 * DAY, 's', "1h",
 	  TOP(upload_max_age), "longest Cache-Control max-age of an uploaded response "
 	  "(never past its nextUpdate)", NULL },
+	{ SEC_PUBLISHER, "purge", KEY_STRING, 0, 0, 0, NULL, TOP(purge),
+	  "after a run, purge what changed status from a cache at this URL (Varnish, a "
+	  "caching nginx): PURGE per GET URL, or BAN per tag (purge_method)", NULL },
+	{ SEC_PUBLISHER, "purge_preset", KEY_CHOICE, 0, 0, 0, "generic", TOP(purge_preset),
+	  "the CDN's purge API instead: cloudflare, fastly or akamai (Fast Purge v3)",
+	  purge_presets },
+	{ SEC_PUBLISHER, "purge_method", KEY_CHOICE, 0, 0, 0, "purge", TOP(purge_method),
+	  "generic endpoint: purge (PURGE per URL) or ban (BAN per tag, in X-Purge-Tag)",
+	  purge_methods },
+	{ SEC_PUBLISHER, "purge_by", KEY_CHOICE, 0, 0, 0, "url", TOP(purge_by),
+	  "cloudflare, akamai: purge by url or by tag (Fastly always purges surrogate keys)",
+	  purge_bys },
+	{ SEC_PUBLISHER, "purge_zone", KEY_STRING, 0, 0, 0, NULL, TOP(purge_zone),
+	  "Cloudflare zone id, Fastly service id, or Akamai network (production, staging)",
+	  NULL },
+	{ SEC_PUBLISHER, "purge_credentials_file", KEY_STRING, 0, 0, 0, NULL,
+	  TOP(purge_credentials_file), "Cloudflare API token or Fastly API key (one line), or "
+	  "an Akamai .edgerc ([default]); else CLOUDFLARE_API_TOKEN, FASTLY_API_KEY, "
+	  "AKAMAI_CLIENT_TOKEN/_CLIENT_SECRET/_ACCESS_TOKEN/_HOST", NULL },
+	{ SEC_PUBLISHER, "purge_api", KEY_STRING, 0, 0, 0, NULL, TOP(purge_api),
+	  "for tests only: the provider API's base URL (a local recording server)", NULL },
+	{ SEC_PUBLISHER, "purge_base", KEY_STRING, 0, 0, 0, NULL, TOP(purge_base),
+	  "public base URLs of the responder as in the AIA extension (comma-separated), "
+	  "under which GET URLs are purged; a [ca] may give its own", NULL },
+	{ SEC_PUBLISHER, "purge_delay", KEY_DURATION, 0, 3600, 's', "2s", TOP(purge_delay),
+	  "wait this long after the commit before purging, so that lookupd (its "
+	  "reload_interval) or a sync to the origin has the new responses when the cache "
+	  "fetches again; else the cache may take the old answer once more", NULL },
+	{ SEC_PUBLISHER, "purge_rate", KEY_INT, 1, 10000, 0, "10", TOP(purge_rate),
+	  "most purge requests a second", NULL },
+	{ SEC_PUBLISHER, "purge_retries", KEY_INT, 0, 10, 0, "3", TOP(purge_retries),
+	  "retries of a failed purge request within a run (back-off from 0.5 s, doubling); "
+	  "what still fails is kept in <tree>/.purge-pending for the next run", NULL },
 
 	{ SEC_LOOKUPD, "listen", KEY_STRING, 0, 0, 0, "127.0.0.1:8080", TOP(listen),
 	  "ADDR:PORT to serve on (several separated by commas)", NULL },
@@ -127,6 +167,9 @@ static const struct key_def keys[] = {
 	  "most certificates in one request (more: malformedRequest)", NULL },
 	{ SEC_LOOKUPD, "online_cache_entries", KEY_INT, 0, 10000000, 0, "65536",
 	  TOP(online_cache_entries), "online answers kept until their refresh point", NULL },
+	{ SEC_LOOKUPD, "cache_tags", KEY_CHOICE, 0, 0, 0, "no", TOP(cache_tags),
+	  "tag cacheable answers for purges by tag: cache-tag (Cloudflare, Akamai, Varnish "
+	  "BAN), surrogate-key (Fastly), both, or no", cache_tag_kinds },
 
 	{ SEC_CA, "issuer", KEY_STRING, 0, 0, 0, NULL, CA(issuer),
 	  "PEM certificate of the issuing CA", NULL },
@@ -204,6 +247,9 @@ static const struct key_def keys[] = {
 	  "answer sigRequired to requests not signed by a trusted requestor", yes_no },
 	{ SEC_CA, "requestors", KEY_STRING, 0, 0, 0, NULL, CA(requestors),
 	  "PEM certificates (or their CAs) allowed to sign requests", NULL },
+	{ SEC_CA, "purge_base", KEY_STRING, 0, 0, 0, NULL, CA(purge_base),
+	  "this CA's public responder base URLs for purges (default [publisher] purge_base)",
+	  NULL },
 
 	/* A [signer]'s keys; all but certificate and key may also be given in a
 	 * [ca], for its own signers. */

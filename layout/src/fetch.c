@@ -358,9 +358,8 @@ int fetch_get(const struct fetch_opts *o, struct fetch_result *r, struct err *e)
 	fetch_url_redact(o->url != NULL ? o->url : "", name, sizeof(name));
 	if (check_opts(o, name, e) != 0)
 		return -1;
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return err_set(e, "%s: libcurl: %s", name, curl_easy_strerror(curl_init_rc));
+	if (fetch_global_init(e) != 0)
+		return err_prefix(e, "%s", name);
 	x = calloc(1, sizeof(*x));
 	c = curl_easy_init();
 	if (x == NULL || c == NULL) {

@@ -85,7 +85,12 @@ struct ca_conf {
 	int64_t unknown;	/* enum unknown_policy: answer for never-issued serials */
 	int64_t sig_required;	/* refuse unsigned requests (sigRequired) */
 	char *requestors;	/* PEM certificates trusted to sign requests */
+	char *purge_base;	/* NULL: [publisher] purge_base */
 };
+
+/* Which tag headers lookupd sends with cacheable answers (purge.h). */
+enum cache_tags { CACHE_TAGS_NO = 0, CACHE_TAGS_CACHE_TAG = 1, CACHE_TAGS_SURROGATE = 2,
+	CACHE_TAGS_BOTH = 3 };
 
 /* What to answer for a serial the CA never issued (RFC 6960 2.2). Never
  * "good": the CA/B Forum forbids it and it is the classic OCSP pitfall. */
@@ -111,6 +116,18 @@ struct config {
 	char *s3_endpoint, *s3_region, *s3_credentials_file, *s3_profile;
 	int64_t s3_path_style;
 	int64_t upload_concurrency, upload_retries, upload_max_age;
+	/* CDN purges after a run (purge.h); active with purge or a preset. */
+	char *purge;		/* generic endpoint taking PURGE / BAN */
+	int64_t purge_preset;	/* enum purge_preset */
+	int64_t purge_method;	/* 0 PURGE per URL, 1 BAN per tag */
+	int64_t purge_by;	/* 0 URLs, 1 tags (Cloudflare, Akamai) */
+	char *purge_zone;
+	char *purge_credentials_file;
+	char *purge_api;	/* tests only: the provider's API base URL */
+	char *purge_base;	/* public base URLs of GET requests (comma-separated) */
+	int64_t purge_rate;
+	int64_t purge_retries;
+	int64_t purge_delay;	/* seconds between the commit and the purge */
 
 	/* [lookupd] */
 	char *listen;
@@ -129,6 +146,7 @@ struct config {
 	int64_t reload_interval;
 	int64_t max_certs;		/* CertIDs in one request */
 	int64_t online_cache_entries;	/* online answers kept until refresh */
+	int64_t cache_tags;		/* enum cache_tags: tag headers on cacheable answers */
 
 	struct ca_conf *cas;
 	size_t ncas, cas_cap;
