@@ -59,7 +59,8 @@ static int load_view(struct online_ca *oc, const struct config *c, const char *t
     int strict, struct err *e)
 {
 	char path[TREE_PATH_MAX];
-	struct status_view_opts vo = { .outage = on_outage, .arg = (void *)oc->conf->name };
+	struct status_view_opts vo = { .strict = strict, .outage = on_outage,
+		.arg = (void *)oc->conf->name };
 	struct source_warn sw = { warn_ca, (void *)oc->conf->name };
 	struct source_conf sc;
 

@@ -31,6 +31,8 @@ struct status_view {
 	atomic_int down;		/* the live source failed its last lookup */
 };
 
+static void note_outage(struct status_view *v, int down, const struct err *e);
+
 static void snapshot_fini(struct snapshot *s)
 {
 	status_index_close(s->si);
@@ -88,18 +90,24 @@ int status_view_reload(struct status_view *v, int64_t now, struct err *e)
 {
 	struct file_sig si_id;
 	struct snapshot next, old;
-	int changed;
+	int changed, failed;
+	struct err le;
 
 	if (v->status_index != NULL)
 		file_sig_get(v->status_index, 1, &si_id);
 	else
 		memset(&si_id, 0, sizeof(si_id));
-	if ((changed = source_changed(v, &si_id, now, e)) < 0)
+	/* A live source that fails keeps what it had; the status index,
+	 * which serves while it is down, is loaded all the same. */
+	if ((changed = source_changed(v, &si_id, now, e)) < 0 && !v->live)
 		return -1;
+	failed = changed < 0;
+	if (failed)
+		changed = 0;
 	if (file_sig_eq(&si_id, &v->si_id) && !changed)
-		return 0;
+		return failed ? -1 : 0;
 	if (!file_sig_eq(&si_id, &v->si_id) || !v->live) {
-		if (load(v, &si_id, now, &next, e) != 0)
+		if (load(v, &si_id, now, &next, failed ? &le : e) != 0)
 			return -1;
 		pthread_rwlock_wrlock(&v->lock);
 		old = v->cur;
@@ -110,7 +118,7 @@ int status_view_reload(struct status_view *v, int64_t now, struct err *e)
 		v->si_id = si_id;
 	}
 	atomic_fetch_add(&v->epoch, 1);
-	return 1;
+	return failed ? -1 : 1;
 }
 
 int status_view_new(const struct status_view_opts *o, struct status_view **out,
@@ -139,8 +147,13 @@ int status_view_new(const struct status_view_opts *o, struct status_view **out,
 	/* Force the first load: no file has this identity. */
 	v->si_id.exists = -1;
 	if (status_view_reload(v, (int64_t)time(NULL), e) < 0) {
-		status_view_free(v);
-		return -1;
+		if (o->strict || !v->live) {
+			status_view_free(v);
+			return -1;
+		}
+		/* A CRL server or database down at start: the tree serves, and
+		 * the source is asked again at the next reloads. */
+		note_outage(v, 1, e);
 	}
 	*out = v;
 	return 0;

@@ -364,4 +364,16 @@ if start_lookupd --config "$WORK/live.conf"; then
 	stop_lookupd
 fi
 
+log "lookupd whose CRL server is down at start"
+sed "s#^crl = .*#crl = http://127.0.0.1:$(free_port)/gone.crl#" "$WORK/live.conf" > "$WORK/down.conf"
+if start_lookupd --config "$WORK/down.conf"; then
+	check "it starts and says the CRL is down" grep -q "cannot connect.*answering from the tree" "$LOOKUPD_LOG"
+	check "... answers from the tree (good, no nonce)" contains "$(ask "$CA" "$N" -no_nonce)" "0x$N: good"
+	check "... signs from the status index (nonce)" contains "$(ask "$CA" "$K")" "Reason: keyCompromise"
+	stop_lookupd
+fi
+"$LOOKUPD" --check --config "$WORK/down.conf" > "$WORK/down.out" 2>&1 && rc=0 || rc=$?
+check "--check fails when the CRL cannot be had" test "$rc" -ne 0
+check "... naming it" grep -q "gone.crl" "$WORK/down.out"
+
 finish

@@ -25,6 +25,9 @@
 struct status_view_opts {
 	const char *status_index;	/* <tree>/<issuer>/status.idx, or NULL */
 	struct source *source;		/* the CA's source, or NULL; the view owns it */
+	/* A live source that cannot be read at first is an outage, the tree
+	 * serving meanwhile; strict (lookupd --check) makes it an error. */
+	int strict;
 	/* A live source went down or came back (one call each way). */
 	void (*outage)(void *arg, int down, const char *msg);
 	void *arg;
