@@ -32,7 +32,8 @@ struct shard {
 };
 
 /* Parses "K/N" (decimal, no sign or blanks, 1 <= K <= N <= SHARD_N_MAX)
- * into *out. Returns 0, or -1 with a message quoting the text. */
+ * into *out. Returns 0, or -1 with a message quoting the text (e may be
+ * NULL); *out is untouched then. */
 int shard_parse(const char *text, struct shard *out, struct err *e);
 
 /* "K/N" into out (SHARD_TEXT_MAX + 1 bytes); "" when not sharded. */
