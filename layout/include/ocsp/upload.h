@@ -79,6 +79,11 @@ struct upload_opts {
 	unsigned concurrency;		/* 1..UPLOAD_CONCURRENCY_MAX */
 	unsigned retries;		/* 0..UPLOAD_RETRIES_MAX */
 	int64_t max_age;		/* longest Cache-Control max-age of a response */
+	/* Sharded runs (shard.h): the object the local marker is sent as,
+	 * "shards/K-of-N" (a WebDAV collection "shards/" is made for it).
+	 * NULL: "generation". Only the object's name differs; the manifest
+	 * keeps the local name. */
+	const char *marker_name;
 };
 
 struct upload_counts {
