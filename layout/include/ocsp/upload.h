@@ -10,7 +10,8 @@
  *   1. PUTs every new or changed response (and sha256/... ones),
  *   2. DELETEs objects whose local file is gone,
  *   3. PUTs changed issuer.meta files,
- *   4. PUTs the generation marker, last, and only when 1-3 all succeeded.
+ *   4. PUTs the generation marker, last, and only when 1-3 all succeeded
+ *      (as marker_name, "shards/K-of-N", in a sharded run).
  *
  * status.idx and the publisher's dot files stay local. Responses carry
  * Content-Type application/ocsp-response and "Cache-Control: public,
