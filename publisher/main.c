@@ -91,6 +91,9 @@ static const struct cli_flag flags[] = {
 	    "or a CDN's API: cloudflare, fastly or akamai"),
 	CLI_KEY("purge-base", 0, "URL", "publisher", "purge_base",
 	    "public responder URL(s) as in the AIA, for the GET URLs"),
+	CLI_KEY("shard", 0, "K/N", "publisher", "shard",
+	    "publish only shard K of N (by serial), each shard with its own\n"
+	    "local tree, into one upload target (TREE.md, Shards)"),
 	CLI_KEY("threads", 'j', "N", "publisher", "threads",
 	    "signing threads (default: one per core)"),
 	CLI_FLAG("check", 'n', NULL, FLAG_CHECK,
@@ -275,6 +278,22 @@ void pub_ca_fini(struct pub_ca *p)
 	pthread_mutex_destroy(&p->lock);
 }
 
+/* A shard reads the whole source and keeps its part: the list stays
+ * sorted, and everything after (plan, sign, commit, upload) sees only it. */
+static void keep_shard(struct pub_ca *p, const struct shard *sh)
+{
+	size_t n = 0;
+
+	p->shard = *sh;
+	p->source_total = p->recs.n;
+	if (sh->n == 0)
+		return;
+	for (size_t i = 0; i < p->recs.n; i++)
+		if (shard_owns(sh, &p->recs.v[i].serial))
+			p->recs.v[n++] = p->recs.v[i];
+	p->recs.n = n;
+}
+
 /* Loads every CA; a bad one is reported and skipped, the others go on. */
 static size_t load_cas(struct pub_ca *cas, const struct config *c,
     const struct signer_set *set, int64_t now)
@@ -286,9 +305,36 @@ static size_t load_cas(struct pub_ca *cas, const struct config *c,
 		if (pub_ca_load(&cas[i], &c->cas[i], c->cache_dir, set, now, &e) != 0) {
 			log_error("ca %s: %s", c->cas[i].name, e.msg);
 			bad++;
+			continue;
 		}
+		keep_shard(&cas[i], &c->shard);
 	}
 	return bad;
+}
+
+/* A local tree holds one part: another partition (or none) would merge
+ * against a status index of other serials, removing what it does not own
+ * and leaving what it now owns to two shards. Refused, before anything is
+ * signed; a tree without a marker has never completed a run (its issuers'
+ * metadata are checked again by the planner). */
+static int check_state_shard(const struct config *c)
+{
+	char was[SHARD_TEXT_MAX + 1], want[SHARD_TEXT_MAX + 1];
+	struct tree_marker m;
+	struct err e;
+	int r = tree_marker_read(c->tree, &m, &e);
+
+	if (r != 0 || shard_eq(&m.shard, &c->shard))
+		return 0;	/* unreadable: next_generation starts over, as before */
+	shard_format(&m.shard, was);
+	shard_format(&c->shard, want);
+	log_error("%s holds %s%s%s, this run is %s%s: each shard needs the local tree of its "
+	    "own part. To re-shard, run the old shards a last time, then every new shard "
+	    "with a new, empty local tree (--state), and delete the old shards' markers "
+	    "from the target (TREE.md, Shards). Nothing was changed.", c->tree,
+	    was[0] ? "shard " : "an unsharded tree", was, was[0] ? " of a sharded publication" : "",
+	    want[0] ? "shard " : "not sharded", want);
+	return -1;
 }
 
 /* Two CAs with one key would share a directory and overwrite each other. */
@@ -390,7 +436,8 @@ static void commit_all(struct run *r)
 		p->committed = 1;
 		committed++;
 	}
-	if (publish_commit_tree(r->sink, r->generation, r->now, committed, &e) != 0) {
+	if (publish_commit_tree(r->sink, r->generation, r->now, committed, &r->c->shard,
+	    &e) != 0) {
 		log_error("%s", e.msg);
 		r->failed = 1;
 		return;
@@ -437,7 +484,7 @@ static void upload_all(struct run *r)
 	struct upload_counts n;
 	struct timespec t0;
 	struct err e;
-	char shown[FETCH_URL_MAX + 1];
+	char shown[FETCH_URL_MAX + 1], marker[SHARD_MARKER_MAX];
 	int rc;
 
 	if (r->c->upload == NULL || r->o->dry_run)
@@ -449,6 +496,10 @@ static void upload_all(struct run *r)
 		return;
 	}
 	upload_opts_of(r->c, &uo);
+	/* Each shard's marker has its own name: one "generation" rewritten by
+	 * every shard could only say which one finished last. */
+	if (shard_marker_name(&r->c->shard, marker, sizeof(marker)) == 0)
+		uo.marker_name = marker;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = upload_tree(&uo, r->c->tree, r->now, &n, &e);
 	double secs = seconds_since(&t0);
@@ -474,6 +525,9 @@ static void report_ca(const struct pub_ca *p)
 	    p->resign_all && p->nsign ? ", all re-signed" : "",
 	    p->signer_changed ? ", new signer: re-signing spread" : "", p->ca->dir,
 	    signer_source(cs->signer), signer_key_desc(cs->signer), when);
+	if (p->shard.n != 0)
+		printf("ca %s: shard %u/%u: %zu of %zu certificates\n", p->conf->name,
+		    (unsigned)p->shard.k, (unsigned)p->shard.n, p->recs.n, p->source_total);
 	if (p->get_algs != 0 || p->get_dropped != 0)
 		printf("ca %s: %zu GET keys stored, %zu not storable (a path ending in '/')%s\n",
 		    p->conf->name, (size_t)atomic_load(&p->get_written),
@@ -575,6 +629,10 @@ static int publish(struct config *c, const struct options *o)
 	}
 	if ((status = open_sink(&r)) != EXIT_PUBLISHED)
 		goto out;
+	if (check_state_shard(c) != 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	r.generation = next_generation(c->tree);
 	plan_all(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

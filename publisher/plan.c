@@ -13,6 +13,7 @@
 #include "ocsp/err.h"
 #include "ocsp/log.h"
 #include "ocsp/serial.h"
+#include "ocsp/shard.h"
 #include "ocsp/sink.h"
 #include "ocsp/status.h"
 #include "ocsp/status_index.h"
@@ -81,6 +82,16 @@ static int params_changed(struct pub_ca *p, const char *tree, int64_t now, int *
 		return err_set(e, "tree path too long");
 	if (issuer_meta_read(path, &m, e) != 0)
 		return 0;	/* no or unreadable metadata: re-sign everything */
+	/* Its status index covers another part: merging it would remove, and
+	 * delete from the target, what this part does not own. */
+	if (!shard_eq(&m.shard, &p->shard)) {
+		char was[SHARD_TEXT_MAX + 1], now_s[SHARD_TEXT_MAX + 1];
+		shard_format(&m.shard, was);
+		shard_format(&p->shard, now_s);
+		return err_set(e, "%s was published as %s%s, this run is %s%s (see TREE.md, "
+		    "Shards, to re-shard)", path, was[0] ? "shard " : "not sharded", was,
+		    now_s[0] ? "shard " : "not sharded", now_s);
+	}
 	/* A hash newly pre-signed needs every response; a dropped one only
 	 * needs its files removed. */
 	*changed = m.validity != p->conf->validity || m.backdate != p->conf->backdate ||

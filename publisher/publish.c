@@ -100,6 +100,7 @@ static void fill_meta(const struct pub_ca *p, uint64_t generation, int64_t now,
 	m->generation = generation;
 	m->published = now;
 	m->count = p->recs.n;
+	m->shard = p->shard;
 }
 
 int publish_commit_ca(struct pub_ca *p, struct sink *sink, uint64_t generation,
@@ -129,9 +130,9 @@ out:
 }
 
 int publish_commit_tree(struct sink *sink, uint64_t generation, int64_t now,
-    size_t issuers, struct err *e)
+    size_t issuers, const struct shard *shard, struct err *e)
 {
-	struct tree_marker m = { TREE_FORMAT, generation, now, issuers };
+	struct tree_marker m = { TREE_FORMAT, generation, now, issuers, *shard };
 	char text[1024];
 	size_t len = 0;
 

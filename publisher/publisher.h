@@ -39,6 +39,8 @@ struct pub_ca {
 	const struct ca_conf *conf;
 	struct ca *ca;
 	struct status_list recs;	/* the new status, sorted by serial */
+	struct shard shard;		/* this run's part (shard.h); n 0: all */
+	size_t source_total;		/* records the source gave, before the shard's cut */
 	int64_t valid_until;		/* no nextUpdate later (a CRL's); INT64_MAX: none */
 	size_t *sign;			/* indexes into recs to sign */
 	size_t nsign;
@@ -108,7 +110,7 @@ int publish_commit_ca(struct pub_ca *p, struct sink *sink, uint64_t generation,
     int64_t now, struct err *e);
 /* Writes the root marker, last. */
 int publish_commit_tree(struct sink *sink, uint64_t generation, int64_t now,
-    size_t issuers, struct err *e);
+    size_t issuers, const struct shard *shard, struct err *e);
 
 /* CDN purges (purge_step.c). purge_step_open: *out NULL when no purge is
  * configured; -1 (logged) for a configuration that cannot work. */

@@ -20,8 +20,9 @@ enum section_kind { SEC_TOP, SEC_PUBLISHER, SEC_LOOKUPD, SEC_CA, SEC_SIGNER };
  * into the CA's own signers. */
 /* KEY_SOURCE: source, and its shorthands index, crl and sql, all setting
  * a CA's source string (source.h). */
+/* KEY_SHARD: "K/N" into a struct shard (shard.h). */
 enum key_type { KEY_STRING, KEY_INT, KEY_DURATION, KEY_CHOICE, KEY_HASHES, KEY_SOURCE,
-	KEY_OWN_CERT, KEY_OWN_KEY };
+	KEY_OWN_CERT, KEY_OWN_KEY, KEY_SHARD };
 
 struct key_def {
 	enum section_kind section;
@@ -72,6 +73,10 @@ static const struct key_def keys[] = {
 	  "also store every response under get/, at the paths of clients' GET requests "
 	  "for it (SHA-1 and every other pre-signed hash), for web servers, object "
 	  "stores and CDNs without lookupd (see TREE.md)", yes_no },
+	{ SEC_PUBLISHER, "shard", KEY_SHARD, 0, 0, 0, NULL, TOP(shard),
+	  "K/N: this run publishes only the certificates of shard K of N (1 <= K <= N <= "
+	  "1024; by SHA-256 of the serial), with its own local tree, uploading beside "
+	  "the other shards into one target (TREE.md, Shards)", NULL },
 	{ SEC_PUBLISHER, "upload", KEY_STRING, 0, 0, 0, NULL, TOP(upload),
 	  "after each run, mirror the tree to s3://bucket/prefix or an http(s):// "
 	  "WebDAV / PUT origin (status.idx stays local)", NULL },
@@ -381,6 +386,8 @@ static int set_value(const struct key_def *k, void *base, const char *value,
 	case KEY_OWN_CERT:
 	case KEY_OWN_KEY:
 		return set_own(k, base, value, e);
+	case KEY_SHARD:
+		return shard_parse(value, (struct shard *)((char *)base + k->offset), e);
 	}
 	return err_set(e, "internal: bad key type");
 }

@@ -69,6 +69,16 @@ static int value_ok(const char *v)
 	return 1;
 }
 
+static void add_shard(struct text *t, const struct shard *s)
+{
+	char v[SHARD_TEXT_MAX + 1];
+
+	if (s->n == 0)
+		return;
+	shard_format(s, v);
+	text_add(t, "shard = %s\n", v);
+}
+
 int issuer_meta_format(const struct issuer_meta *m, char *buf, size_t cap,
     size_t *len, struct err *e)
 {
@@ -115,6 +125,7 @@ int issuer_meta_format(const struct issuer_meta *m, char *buf, size_t cap,
 	text_add(&t, "generation = %" PRIu64 "\n", m->generation);
 	add_time(&t, "published", m->published);
 	text_add(&t, "count = %" PRIu64 "\n", m->count);
+	add_shard(&t, &m->shard);
 	if (t.overflow)
 		return err_set(e, "issuer metadata does not fit in %zu bytes", cap);
 	*len = t.len;
@@ -228,6 +239,8 @@ static int meta_key(struct issuer_meta *m, const char *sec, const char *k, const
 		return timefmt_parse_iso(v, &m->published);
 	if (strcmp(k, "count") == 0)
 		return parse_u64(v, &m->count);
+	if (strcmp(k, "shard") == 0)
+		return shard_parse(v, &m->shard, NULL);
 	/* Newer publishers may add keys; readers of format 1 skip them. */
 	return 0;
 }
@@ -277,6 +290,7 @@ int tree_marker_format(const struct tree_marker *m, char *buf, size_t cap,
 	    m->generation);
 	add_time(&t, "published", m->published);
 	text_add(&t, "issuers = %" PRIu64 "\n", m->issuers);
+	add_shard(&t, &m->shard);
 	if (t.overflow)
 		return err_set(e, "tree marker does not fit");
 	*len = t.len;
@@ -300,6 +314,8 @@ static int on_marker(void *user, const char *sec, const char *k, const char *v)
 		return timefmt_parse_iso(v, &m->published) == 0;
 	if (strcmp(k, "issuers") == 0)
 		return parse_u64(v, &m->issuers) == 0;
+	if (strcmp(k, "shard") == 0)
+		return shard_parse(v, &m->shard, NULL) == 0;
 	return 1;
 }
 

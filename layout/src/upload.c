@@ -347,7 +347,8 @@ static int prepare_put(void *arg, size_t i, struct upload_req *r, struct err *e)
 	char path[TREE_PATH_MAX];
 
 	r->method = UPLOAD_PUT;
-	snprintf(r->name, sizeof(r->name), "%s", lo->ent.name);
+	snprintf(r->name, sizeof(r->name), "%s", lo->kind == OBJ_MARKER && u->o->marker_name ?
+	    u->o->marker_name : lo->ent.name);
 	snprintf(path, sizeof(path), "%s/%s", u->tree, lo->ent.name);
 	if (fs_read_file(path, UPLOAD_OBJECT_MAX, &r->body, &r->len, e) != 0)
 		return -1;
@@ -543,6 +544,32 @@ static int make_dirs(struct up *u, size_t n)
 	return phase(u, nd, prepare_mkcol, done_mkcol);
 }
 
+/* A shard's marker lives in a collection of its own (upload_opts
+ * marker_name), which a WebDAV origin needs made: the base first (a shard
+ * may have had nothing else to send), then it, one after the other. */
+static int make_marker_dir(struct up *u)
+{
+	const char *slash = u->o->marker_name ? strrchr(u->o->marker_name, '/') : NULL;
+	size_t len;
+	void *v;
+
+	if (u->t.kind != UPLOAD_DAV || slash == NULL)
+		return 0;
+	len = (size_t)(slash - u->o->marker_name) + 1;
+	if (len > UPLOAD_NAME_MAX ||
+	    (v = array_grow(u->dirs, &u->dirs_cap, 1, sizeof(*u->dirs))) == NULL) {
+		note_failure(u, "out of memory");
+		return -1;
+	}
+	u->dirs = v;
+	u->dirs[0][0] = '\0';
+	if (phase(u, 1, prepare_mkcol, done_mkcol) != 0)
+		return -1;
+	memcpy(u->dirs[0], u->o->marker_name, len);
+	u->dirs[0][len] = '\0';
+	return phase(u, 1, prepare_mkcol, done_mkcol);
+}
+
 static int run_phases(struct up *u)
 {
 	size_t n;
@@ -564,6 +591,8 @@ static int run_phases(struct up *u)
 	/* Sent when anything else changed, or when the target may lack it. */
 	if (!u->dirty && upload_manifest_find(&u->old, TREE_MARKER) != NULL)
 		return 0;
+	if (make_marker_dir(u) != 0)
+		return -1;
 	u->jobs[0] = (size_t)(marker - u->local.v);
 	return phase(u, 1, prepare_put, done_put);
 }

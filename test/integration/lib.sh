@@ -394,3 +394,31 @@ s.close()
 sys.stdout.buffer.write(out)
 sys.exit(rc)' "$1" "${2:-3}"
 }
+
+# start_dav DIR: nginx as a WebDAV origin (PUT, DELETE, MKCOL) for
+# upload targets, serving DIR/www; sets DAV_URL (its /dav/ocsp, empty at
+# first) and DAV_ROOT (where that lands on disk), and NGINX_* as
+# start_nginx does. Its access log (DIR/logs/access.log) has lines of
+# "METHOD URI STATUS".
+start_dav() {
+	local dir=$1
+	mkdir -p "$dir/www/dav" "$dir/tmp"
+	chmod 755 "$WORK" "$dir" "$dir/www"
+	[ "$(id -u)" = 0 ] && chown nobody "$dir/www/dav" "$dir/tmp"
+	start_nginx "$dir" <<'NGINX' || return 1
+    log_format up '$request_method $uri $status';
+    access_log $NGINX_DIR/logs/access.log up;
+    client_body_temp_path $NGINX_DIR/tmp;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $NGINX_DIR/www;
+        location /dav/ {
+            dav_methods PUT DELETE MKCOL;
+            create_full_put_path on;
+            default_type application/ocsp-response;
+        }
+    }
+NGINX
+	DAV_URL=http://127.0.0.1:$NGINX_PORT/dav/ocsp
+	DAV_ROOT=$dir/www/dav/ocsp
+}

@@ -12,7 +12,7 @@ static const char sample[] =
 	"\n"
 	"[publisher]\n"
 	"threads = 6\n"						/* 5 */
-	"\n"
+	"shard = 2/3\n"
 	"[lookupd]\n"
 	"listen = 127.0.0.1:8080,[::1]:8080\n"
 	"path_prefix = /ocsp\n"
@@ -50,6 +50,7 @@ static void test_sample(void)
 	CHECK_STR(c.path, path);
 	CHECK_STR(c.tree, "/var/lib/ocsp/tree");
 	CHECK_EQ(c.pub_threads, 6);
+	CHECK(c.shard.k == 2 && c.shard.n == 3);
 	CHECK_STR(c.listen, "127.0.0.1:8080,[::1]:8080");
 	CHECK_STR(c.path_prefix, "/ocsp");
 	CHECK_EQ(c.http_threads, 16);
@@ -98,6 +99,7 @@ static void test_defaults(void)
 	CHECK(c.tree == NULL);
 	CHECK(c.path == NULL);
 	CHECK_EQ(c.pub_threads, 0);
+	CHECK(c.shard.n == 0);
 	CHECK_STR(c.listen, "127.0.0.1:8080");
 	CHECK_STR(c.path_prefix, "");
 	CHECK_EQ(c.http_threads, 2048);
@@ -161,6 +163,11 @@ static const struct {
 	{ "an empty shorthand", "[ca a]\nsql =\n", 2, "sql: 'sql:' names no database" },
 	{ "unlisted answered unknown", "[ca a]\nunlisted = unknown\n", 2,
 	  "'unknown' is not one of policy, good" },
+	{ "shard past N", "[publisher]\nshard = 4/3\n", 2,
+	  "shard '4/3' is not K/N with 1 <= K <= N <= 1024" },
+	{ "shard over 1024", "tree = /t\n[publisher]\nshard = 1/1025\n", 3, "is not K/N" },
+	{ "shard 0", "[publisher]\nshard = 0/2\n", 2, "is not K/N" },
+	{ "shard without N", "[publisher]\nshard = 2\n", 2, "is not K/N" },
 	{ "crl_grace over a week", "[ca a]\ncrl_grace = 8d\n", 2, "outside 0s..7d" },
 	{ "syntax error", "[ca a]\nissuer = x\nthis line is wrong\n", 3, "syntax error" },
 	{ "unterminated section", "tree = /t\n[ca a\nissuer = x\n", 2, "syntax error" },
@@ -620,7 +627,7 @@ static void collect(const char *text, void *arg)
 	char *all = arg;
 	size_t n = strlen(all);
 
-	snprintf(all + n, 8192 - n, "%s\n", text);
+	snprintf(all + n, 16384 - n, "%s\n", text);
 }
 
 static void test_describe(void)
@@ -628,8 +635,8 @@ static void test_describe(void)
 	static const char *const keys[] = { "tree", "threads", "listen", "path_prefix",
 		"max_request_bytes", "cache_entries", "max_age", "reload_interval", "issuer",
 		"signer", "key", "index", "validity", "refresh", "backdate", "[publisher]",
-		"[lookupd]", "[ca NAME]", "(default 4d)", "(default 1h)" };
-	char *all = calloc(1, 8192);
+		"[lookupd]", "[ca NAME]", "(default 4d)", "(default 1h)", "shard" };
+	char *all = calloc(1, 16384);
 
 	CHECK(all != NULL);
 	if (all == NULL)

@@ -62,6 +62,9 @@ static void check_meta_equal(const struct issuer_meta *a, const struct issuer_me
 	CHECK_EQ(a->count, b->count);
 }
 
+#define SHA1_LINE "sha1 = 000102030405060708090a0b0c0d0e0f10111213 " \
+	"fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0efeeedec\n"
+
 static void test_meta_round_trip(void)
 {
 	struct issuer_meta m, back;
@@ -101,10 +104,17 @@ static void test_meta_round_trip(void)
 	/* output that does not fit */
 	CHECK_EQ(issuer_meta_format(&m, buf, len, &len, &e), -1);
 	CHECK_CONTAINS(e.msg, "does not fit");
-}
 
-#define SHA1_LINE "sha1 = 000102030405060708090a0b0c0d0e0f10111213 " \
-	"fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0efeeedec\n"
+	/* a shard's part: written only when sharded, read back */
+	CHECK(strstr(buf, "shard =") == NULL);
+	m.shard = (struct shard){ 2, 3 };
+	CHECK_EQ(issuer_meta_format(&m, buf, sizeof(buf), &len, &e), 0);
+	CHECK_CONTAINS(buf, "\nshard = 2/3\n");
+	CHECK_EQ(issuer_meta_parse(buf, &back, &e), 0);
+	CHECK(back.shard.k == 2 && back.shard.n == 3);
+	CHECK_EQ(issuer_meta_parse("[issuer]\nformat = 1\n" SHA1_LINE "[responses]\n"
+	    "shard = 4/3\n", &back, &e), -1);
+}
 
 static const struct {
 	const char *what;
@@ -203,7 +213,7 @@ static void test_meta_files(void)
 
 static void test_marker(void)
 {
-	struct tree_marker m = { TREE_FORMAT, 12, 1795504092, 3 }, back;
+	struct tree_marker m = { TREE_FORMAT, 12, 1795504092, 3, { 0, 0 } }, back;
 	struct err e = { "" };
 	char buf[512];
 	size_t len = 0;
@@ -253,6 +263,18 @@ static void test_marker(void)
 	check_case_clear();
 	CHECK_EQ(tree_marker_parse("[tree]\nformat = 1\ngeneration = 5\nnew = x\n", &back, &e), 0);
 	CHECK_EQ(back.generation, 5);
+	CHECK_EQ(back.shard.n, 0);
+
+	/* A shard's marker: the unsharded text plus one key, which readers of
+	 * an unsharded tree never see and older ones skip. */
+	m.shard = (struct shard){ 3, 3 };
+	CHECK_EQ(tree_marker_format(&m, buf, sizeof(buf), &len, &e), 0);
+	CHECK_CONTAINS(buf, "[tree]\nformat = 1\ngeneration = 12\n"
+	    "published = 2026-11-24T07:08:12Z\nissuers = 3\nshard = 3/3\n");
+	CHECK_EQ(tree_marker_parse(buf, &back, &e), 0);
+	CHECK(back.shard.k == 3 && back.shard.n == 3);
+	CHECK_EQ(back.generation, 12);
+	CHECK_EQ(tree_marker_parse("[tree]\nformat = 1\nshard = 0/3\n", &back, &e), -1);
 }
 
 static void test_dir_names(void)

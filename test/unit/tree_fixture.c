@@ -177,7 +177,7 @@ void fx_issuer_meta(const char *root, const struct fx_ca *c, unsigned presigned,
 
 void fx_marker(const char *root, uint64_t generation, uint64_t issuers)
 {
-	struct tree_marker m = { TREE_FORMAT, generation, 1700000000, issuers };
+	struct tree_marker m = { TREE_FORMAT, generation, 1700000000, issuers, { 0, 0 } };
 	char text[1024];
 	size_t len = 0;
 	struct err e = { "" };

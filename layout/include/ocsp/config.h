@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "ocsp/err.h"
+#include "ocsp/shard.h"
 
 /* libinih keeps 49 characters of a section name and silently cuts the
  * rest; "[ca " leaves 45 for the name, and longer sections are refused. */
@@ -110,6 +111,7 @@ struct config {
 	/* [publisher] */
 	int64_t pub_threads;	/* 0: one per core */
 	int64_t pub_get_keys;	/* responses also under get/<GET key> */
+	struct shard shard;	/* n == 0: not sharded (shard.h) */
 	/* A remote copy of the tree (upload.h); after config_finish also what
 	 * a 'tree' URL named. NULL: none. */
 	char *upload;

@@ -17,6 +17,7 @@
 #include "ocsp/certid.h"
 #include "ocsp/err.h"
 #include "ocsp/serial.h"
+#include "ocsp/shard.h"
 
 #define TREE_FORMAT 1
 #define TREE_MARKER "generation"
@@ -50,6 +51,7 @@ struct issuer_meta {
 	uint64_t generation;
 	int64_t published;
 	uint64_t count;
+	struct shard shard;		/* the part of a sharded run; n 0: none */
 };
 
 /* Writes m as text into buf (cap bytes); *len gets the length. */
@@ -64,6 +66,9 @@ struct tree_marker {
 	uint64_t generation;
 	int64_t published;
 	uint64_t issuers;
+	/* A sharded run's part ("shard = K/N", absent otherwise): the tree
+	 * holds only that part of every CA. n 0: not sharded. */
+	struct shard shard;
 };
 
 int tree_marker_format(const struct tree_marker *m, char *buf, size_t cap,

@@ -10,7 +10,8 @@
  *   1. PUTs every new or changed response (and sha256/... ones),
  *   2. DELETEs objects whose local file is gone,
  *   3. PUTs changed issuer.meta files,
- *   4. PUTs the generation marker, last, and only when 1-3 all succeeded.
+ *   4. PUTs the generation marker, last, and only when 1-3 all succeeded
+ *      (as marker_name, "shards/K-of-N", in a sharded run).
  *
  * status.idx and the publisher's dot files stay local. Responses carry
  * Content-Type application/ocsp-response and "Cache-Control: public,
@@ -79,6 +80,11 @@ struct upload_opts {
 	unsigned concurrency;		/* 1..UPLOAD_CONCURRENCY_MAX */
 	unsigned retries;		/* 0..UPLOAD_RETRIES_MAX */
 	int64_t max_age;		/* longest Cache-Control max-age of a response */
+	/* Sharded runs (shard.h): the object the local marker is sent as,
+	 * "shards/K-of-N" (a WebDAV collection "shards/" is made for it).
+	 * NULL: "generation". Only the object's name differs; the manifest
+	 * keeps the local name. */
+	const char *marker_name;
 };
 
 struct upload_counts {
