@@ -25,7 +25,7 @@ CC=clang bash contrib/build.sh "$top/build-tsan" -DOCSP_WERROR=ON -DOCSP_TSAN=ON
 echo "== tests (ThreadSanitizer build: unit and integration)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	ctest --test-dir "$top/build-tsan" --output-on-failure -j 2 -L 'unit|integration' \
-	-E '^integration\.(fetch|sql|getkeys|rsync|upload)$' ||
+	-E '^integration\.(fetch|sql|getkeys|rsync|upload|shards|purge)$' ||
 	status=1
 echo "== tests (gcc build)"
 ctest --test-dir "$top/build" --output-on-failure -j 2 || status=1
