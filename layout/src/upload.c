@@ -72,7 +72,8 @@ struct up {
 	int save_failed;
 	/* Listing (S3, manifest missing or damaged). */
 	struct upload_list_page page;
-	int list_failed;
+	char (*aliases)[UPLOAD_NAME_MAX + 1];	/* sorted: local names with "//", collapsed */
+	size_t naliases;
 };
 
 static int64_t mono_s(void)
@@ -382,6 +383,53 @@ static int etag_matches(const struct up *u, const struct local_obj *lo, const ch
 	return ok && strcasecmp(hex, etag) == 0;
 }
 
+/* name with each run of '/' as one: what a store that keeps objects as
+ * files (s3rver, some gateways) makes of a key holding "//". */
+static void collapse(const char *name, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *name != '\0' && o + 1 < cap; name++)
+		if (*name != '/' || o == 0 || out[o - 1] != '/')
+			out[o++] = *name;
+	out[o] = '\0';
+}
+
+static int alias_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int aliases_build(struct up *u, struct err *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < u->local.n; i++)
+		n += strstr(u->local.v[i].ent.name, "//") != NULL;
+	if (n == 0)
+		return 0;
+	if ((u->aliases = calloc(n, sizeof(*u->aliases))) == NULL)
+		return err_set(e, "out of memory");
+	for (size_t i = 0; i < u->local.n; i++)
+		if (strstr(u->local.v[i].ent.name, "//") != NULL)
+			collapse(u->local.v[i].ent.name, u->aliases[u->naliases++],
+			    sizeof(*u->aliases));
+	qsort(u->aliases, u->naliases, sizeof(*u->aliases), alias_cmp);
+	return 0;
+}
+
+/* Whether deleting name could delete a local "//" key the store holds
+ * under it: never delete what is ours and needed. */
+static int is_alias(const struct up *u, const char *name)
+{
+	char c[UPLOAD_NAME_MAX + 1];
+
+	if (u->naliases == 0)
+		return 0;
+	collapse(name, c, sizeof(c));
+	return bsearch(c, u->aliases, u->naliases, sizeof(*u->aliases), alias_cmp) != NULL;
+}
+
 /* One listed object: the tree's names become manifest entries, with the
  * local hash when the ETag proves the bytes (unchanged), else an empty
  * hash (sent again if the tree has it, deleted if not). Foreign keys are
@@ -400,6 +448,9 @@ static int list_item(void *arg, const struct upload_list_item *it, struct err *e
 		u->c->foreign++;
 		return 0;
 	}
+	lo = local_find(u, rel);
+	if (lo == NULL && is_alias(u, rel))
+		return 0;	/* a "//" key listed collapsed: ours, and not stray */
 	if ((v = array_grow(u->old.v, &u->old.cap, u->old.n + 1, sizeof(*v))) == NULL)
 		return err_set(e, "out of memory");
 	u->old.v = v;
@@ -407,7 +458,6 @@ static int list_item(void *arg, const struct upload_list_item *it, struct err *e
 	memset(v, 0, sizeof(*v));
 	memcpy(v->name, rel, it->key_len - plen + 1);
 	v->size = it->size;
-	lo = local_find(u, rel);
 	if (lo != NULL && lo->ent.size == it->size && etag_matches(u, lo, it->etag))
 		memcpy(v->sha256, lo->ent.sha256, 32);
 	return 0;
@@ -464,6 +514,8 @@ static int manifest_from_listing(struct up *u, struct err *e)
 
 	upload_manifest_fini(&u->old);
 	memset(&u->page, 0, sizeof(u->page));
+	if (aliases_build(u, e) != 0)
+		return -1;
 	do {
 		u->nphase_failed = 0;
 		if (upload_http_run(u->http, &b) != 0 || u->nphase_failed != 0)
@@ -933,5 +985,6 @@ out:
 	free(u.gone);
 	free(u.jobs);
 	free(u.dirs);
+	free(u.aliases);
 	return ret;
 }

@@ -109,7 +109,7 @@ enum upload_kind { UPLOAD_S3, UPLOAD_DAV };
 struct upload_target {
 	enum upload_kind kind;
 	char base[UPLOAD_URL_MAX + 1];	/* object URLs are base + name */
-	char bucket_url[UPLOAD_URL_MAX + 1];	/* S3: the bucket's URL, ending in '/' */
+	char bucket_url[UPLOAD_URL_MAX + 1];	/* S3: the bucket's URL, for listing */
 	char prefix[UPLOAD_URL_MAX + 1];	/* S3: "" or the prefix with its '/' */
 	char shown[UPLOAD_URL_MAX + 1];	/* the URL for messages (no password) */
 	char region[UPLOAD_REGION_MAX + 1];
