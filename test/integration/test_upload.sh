@@ -368,4 +368,16 @@ check "a removed certificate: exit 0, 1 deleted" contains "$out" "1 deleted, 0 f
 check "... its file gone from the origin" test ! -e "$NG/www/dav/ocsp/$DIR/$S4"
 check "... the origin matches the tree again" diff -r -x status.idx -x '.*' "$T" "$NG/www/dav/ocsp"
 
+log "WebDAV with GET keys: get/ goes as the files it holds"
+KDAV=http://127.0.0.1:$NPORT/dav/keys
+: > "$NG/logs/access.log"
+out=$("$PUBLISHER" --no-progress -c "$WORK/kpub.conf" --out "$KT" --upload "$KDAV" --get-keys 2>&1) && rc=0 || rc=$?
+check "upload of a tree with get/ (exit 0)" test "$rc" = 0
+check "get/ on the origin is the tree's" diff -r "$KT/get" "$NG/www/dav/keys/get"
+check "each level of a key was made by MKCOL, parents first" \
+	awk '/^MKCOL/ { n = gsub("/", "/", $2); if (n < last) bad = 1; last = n } END { exit bad }' "$NG/logs/access.log"
+openssl ocsp -issuer "$KCA/ca.pem" -sha1 -serial 0x20000001 -no_nonce -reqout "$WORK/kr.der" >/dev/null
+curl -s -o "$WORK/kbody" "$KDAV/get/$(pct "$(kb64 "$WORK/kr.der")")"
+check "a client's percent-encoded GET reaches the uploaded key" cmp -s "$WORK/kbody" "$KT/$KDIR/20000001"
+
 finish

@@ -12,6 +12,19 @@
  *   3. PUTs changed issuer.meta files,
  *   4. PUTs the generation marker, last, and only when 1-3 all succeeded.
  *
+ * With GET keys (issuer.meta's get_keys), an S3 target also gets every
+ * response under "get/<key>" for each name get_key_object_names gives (raw
+ * base64 with '//' and a final '/', and '+' as a space); a WebDAV target
+ * gets the files under <tree>/get/ as they are. Both are manifest entries
+ * like any object, sent in step 1 and deleted in step 2.
+ *
+ * On S3 a missing or damaged manifest is rebuilt from a ListObjectsV2
+ * listing of the prefix: objects whose ETag is the local file's MD5 count
+ * as held; other objects with tree names are sent again or, when the tree
+ * lacks them, deleted; foreign names are left alone (c->foreign), and so
+ * is a listed name a local "//" key collapses to. A failed listing fails
+ * the run.
+ *
  * status.idx and the publisher's dot files stay local. Responses carry
  * Content-Type application/ocsp-response and "Cache-Control: public,
  * max-age=N, no-transform, must-revalidate" with N the seconds to the
