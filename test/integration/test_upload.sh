@@ -292,6 +292,7 @@ only_ss() { local k; for k in "$@"; do case "$k" in keys/generation|*//*) ;; *) 
 IFS=$'\n' read -r -d '' -a sentv < <(sed -n 's/.*Stored object "\([^"]*\)".*/\1/p' "$S3LOG" | tail -n +$((before + 1)); printf '\0') || true
 check "nothing unchanged was sent (ETags matched the local MD5s): ${#sentv[@]} sent, the marker and keys with '//'" only_ss "${sentv[@]}"
 check "... and nothing deleted but the stray" contains "$out" " 1 deleted, 0 failed"
+check "... saying the manifest was rebuilt, two foreign objects kept" contains "$out" "(2 foreign, left alone)"
 check "the stray object was deleted" \
 	test ! -e "$S3DATA/$BUCKET/keys/$KDIR/0ABCDEF0._S3rver_object"
 check "the foreign ones were kept" bash -c "[ -e '$S3DATA/$BUCKET/keys/notes/readme.txt._S3rver_object' ] && [ -e '$S3DATA/$BUCKET/keys/get/not-a-key._S3rver_object' ]"
@@ -375,7 +376,9 @@ out=$("$PUBLISHER" --no-progress -c "$WORK/kpub.conf" --out "$KT" --upload "$KDA
 check "upload of a tree with get/ (exit 0)" test "$rc" = 0
 check "get/ on the origin is the tree's" diff -r "$KT/get" "$NG/www/dav/keys/get"
 check "each level of a key was made by MKCOL, parents first" \
-	awk '/^MKCOL/ { n = gsub("/", "/", $2); if (n < last) bad = 1; last = n } END { exit bad }' "$NG/logs/access.log"
+	awk '/^MKCOL/ { n = gsub("/", "/"); if (n < last) bad = 1; last = n } END { exit bad }' "$NG/logs/access.log"
+levels=$(awk '/^MKCOL/ { print gsub("/", "/") }' "$NG/logs/access.log" | sort -u | wc -l)
+check "... on several levels ($levels)" test "$levels" -ge 4
 openssl ocsp -issuer "$KCA/ca.pem" -sha1 -serial 0x20000001 -no_nonce -reqout "$WORK/kr.der" >/dev/null
 curl -s -o "$WORK/kbody" "$KDAV/get/$(pct "$(kb64 "$WORK/kr.der")")"
 check "a client's percent-encoded GET reaches the uploaded key" cmp -s "$WORK/kbody" "$KT/$KDIR/20000001"
