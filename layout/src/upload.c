@@ -315,7 +315,8 @@ static int scan_tree(struct scan *s, const char *tree, int s3, struct err *e)
 			ret = add_local(s, tree, TREE_MARKER, OBJ_MARKER, 0, e);
 	}
 	if (ret == 0) {
-		qsort(s->v, s->n, sizeof(*s->v), obj_cmp);
+		if (s->n > 1)
+			qsort(s->v, s->n, sizeof(*s->v), obj_cmp);
 		dedupe(s);
 	}
 	return ret;
@@ -525,7 +526,8 @@ static int manifest_from_listing(struct up *u, struct err *e)
 			return err_set(e, "listing %s: more than %d pages", u->t.shown,
 			    UPLOAD_LIST_PAGES_MAX);
 	} while (u->page.truncated);
-	qsort(u->old.v, u->old.n, sizeof(*u->old.v), entry_cmp);
+	if (u->old.n > 1)
+		qsort(u->old.v, u->old.n, sizeof(*u->old.v), entry_cmp);
 	for (size_t i = 0; i < u->old.n; i++)
 		if (o == 0 || strcmp(u->old.v[o - 1].name, u->old.v[i].name) != 0)
 			u->old.v[o++] = u->old.v[i];
