@@ -512,6 +512,10 @@ static void upload_all(struct run *r)
 		    "%zu not tried in %.2f s (%.0f uploads/s)%s\n", shown, n.uploaded, n.unchanged,
 		    n.deleted, n.failed, n.skipped, secs, secs > 0 ? (double)n.uploaded / secs : 0.0,
 		    rc != 0 ? ": incomplete, run again" : "");
+	/* Said only when the manifest had to be rebuilt from a listing. */
+	if (n.listed > 0 && (!r->o->quiet || rc != 0))
+		printf("upload %s: no usable manifest, rebuilt from a listing of %zu objects "
+		    "(%zu foreign, left alone)\n", shown, n.listed, n.foreign);
 }
 
 static void report_ca(const struct pub_ca *p)

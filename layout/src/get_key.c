@@ -160,3 +160,30 @@ int get_key_names(enum hash_alg alg, const struct issuer_hash *hash,
 	}
 	return 0;
 }
+
+int get_key_object_names(enum hash_alg alg, const struct issuer_hash *hash,
+    const struct serial *s, struct get_key_names *out, struct err *e)
+{
+	uint8_t der[GET_KEY_DER_MAX];
+	size_t len;
+
+	out->n = 0;
+	out->unstorable = 0;
+	for (int f = 0; f < GET_KEY_ALGID_COUNT; f++) {
+		char *raw = out->name[out->n];
+		if (get_key_request(alg, f, hash->name, hash->key, s, der, sizeof(der), &len,
+		    e) != 0)
+			return -1;
+		if (get_key_base64(der, len, raw, GET_KEY_B64_MAX + 1) < 0)
+			return err_set(e, "internal: GET key longer than its buffer");
+		out->n++;
+		if (strchr(raw, '+') == NULL)
+			continue;
+		char *sp = out->name[out->n++];
+		memcpy(sp, raw, strlen(raw) + 1);
+		for (char *p = sp; *p != '\0'; p++)
+			if (*p == '+')
+				*p = ' ';
+	}
+	return 0;
+}

@@ -34,6 +34,9 @@ struct slot {
 	char errbuf[CURL_ERROR_SIZE];
 	char snippet[SNIPPET_MAX + 1];
 	size_t snippet_len;
+	char *resp;			/* GET: the whole body */
+	size_t resp_len, resp_cap;
+	int resp_too_big;
 };
 
 /* A job waiting for its next attempt. */
@@ -106,6 +109,7 @@ void upload_http_free(struct upload_http *h)
 		}
 		curl_slist_free_all(s->hdrs);
 		free(s->req.body);
+		free(s->resp);
 	}
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
@@ -114,11 +118,36 @@ void upload_http_free(struct upload_http *h)
 	free(h);
 }
 
+/* A GET's body, kept whole up to UPLOAD_LIST_BODY_MAX. */
+static int keep_body(struct slot *s, const char *buf, size_t n)
+{
+	if (n > UPLOAD_LIST_BODY_MAX - s->resp_len) {
+		s->resp_too_big = 1;
+		return -1;
+	}
+	if (s->resp_len + n + 1 > s->resp_cap) {
+		size_t cap = s->resp_cap ? s->resp_cap : 65536;
+		char *p;
+		while (cap < s->resp_len + n + 1)
+			cap *= 2;
+		if ((p = realloc(s->resp, cap)) == NULL)
+			return -1;
+		s->resp = p;
+		s->resp_cap = cap;
+	}
+	memcpy(s->resp + s->resp_len, buf, n);
+	s->resp_len += n;
+	s->resp[s->resp_len] = '\0';
+	return 0;
+}
+
 static size_t on_body(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct slot *s = arg;
 	size_t n = size * nmemb, room = SNIPPET_MAX - s->snippet_len;
 
+	if (s->req.method == UPLOAD_GET && keep_body(s, buf, n) != 0)
+		return 0;	/* libcurl ends the transfer with a write error */
 	if (room > n)
 		room = n;
 	memcpy(s->snippet + s->snippet_len, buf, room);
@@ -168,17 +197,61 @@ static int headers(struct upload_http *h, struct slot *s)
 	return 0;
 }
 
+static int unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* name as S3's canonical URI has it: every byte but unreserved ones and
+ * '/' as %XX (upper case), an empty segment left empty. libcurl 7.88
+ * signs the path as given, and S3 (and s3rver) decode the path once and
+ * encode each segment so: the two agree. WebDAV servers decode it alike. */
+static int name_encode(const char *name, char *out, size_t cap)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *name != '\0'; name++) {
+		unsigned char c = (unsigned char)*name;
+		int plain = unreserved(c) || c == '/';
+		if (o + (plain ? 1 : 3) + 1 > cap)
+			return -1;
+		if (plain) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hexd[c >> 4];
+			out[o++] = hexd[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 static int setup(struct upload_http *h, struct slot *s)
 {
-	char url[UPLOAD_URL_MAX + UPLOAD_NAME_MAX + 2];
+	char url[UPLOAD_URL_MAX + UPLOAD_QUERY_STR_MAX + 3 * UPLOAD_NAME_MAX + 8];
+	char enc[3 * UPLOAD_NAME_MAX + 8];
 	CURL *c = s->easy;
 	CURLcode rc = CURLE_OK;
+	int n;
 
-	snprintf(url, sizeof(url), "%s%s", h->t->base, s->req.name);
+	if (s->req.method == UPLOAD_GET) {
+		n = snprintf(url, sizeof(url), "%s?%s", h->t->bucket_url, s->req.query);
+	} else {
+		if (name_encode(s->req.name, enc, sizeof(enc)) != 0)
+			return -1;
+		n = snprintf(url, sizeof(url), "%s%s", h->t->base, enc);
+	}
+	if (n < 0 || (size_t)n >= sizeof(url))
+		return -1;
 	curl_easy_reset(c);
 	s->errbuf[0] = '\0';
 	s->snippet_len = 0;
 	s->snippet[0] = '\0';
+	s->resp_len = 0;
+	s->resp_too_big = 0;
 	if (headers(h, s) != 0)
 		return -1;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
@@ -201,6 +274,8 @@ static int setup(struct upload_http *h, struct slot *s)
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->req.len);
 		SET(CURLOPT_POSTFIELDS, s->req.len ? (const char *)s->req.body : "");
 		SET(CURLOPT_CUSTOMREQUEST, "PUT");
+	} else if (s->req.method == UPLOAD_GET) {
+		SET(CURLOPT_HTTPGET, 1L);
 	} else {
 		SET(CURLOPT_CUSTOMREQUEST, s->req.method == UPLOAD_DELETE ? "DELETE" : "MKCOL");
 	}
@@ -218,7 +293,8 @@ static int setup(struct upload_http *h, struct slot *s)
 
 static const char *method_name(enum upload_method m)
 {
-	return m == UPLOAD_PUT ? "PUT" : m == UPLOAD_DELETE ? "DELETE" : "MKCOL";
+	return m == UPLOAD_PUT ? "PUT" : m == UPLOAD_DELETE ? "DELETE" :
+	    m == UPLOAD_GET ? "GET" : "MKCOL";
 }
 
 /* The <Code> of an S3 error document, if the body has one. */
@@ -264,6 +340,11 @@ static int outcome(struct upload_http *h, struct slot *s, CURLcode rc, char *msg
 	long st = 0;
 	char code[96];
 
+	if (rc != CURLE_OK && s->resp_too_big) {
+		say(msg, size, "GET %s?%s: a listing larger than %zu bytes", h->t->bucket_url,
+		    s->req.query, UPLOAD_LIST_BODY_MAX);
+		return 0;
+	}
 	if (rc != CURLE_OK) {
 		say(msg, size, "%s %s%s: %s%s%s%s", method_name(s->req.method), h->t->shown,
 		    s->req.name, curl_easy_strerror(rc), s->errbuf[0] ? " (" : "", s->errbuf,
@@ -340,6 +421,9 @@ static void finished(struct upload_http *h, struct slot *s, CURLcode rc,
 	unsigned attempt = s->attempt;
 	struct retry *w;
 
+	if (r == 1 && s->req.method == UPLOAD_GET && b->got != NULL &&
+	    b->got(b->arg, job, s->resp ? s->resp : "", s->resp_len, msg, sizeof(msg)) != 0)
+		r = 0;
 	curl_multi_remove_handle(h->multi, s->easy);
 	release(s);
 	if (r < 0 && attempt < h->retries && !rs->stop &&

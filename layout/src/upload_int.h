@@ -9,12 +9,20 @@
 #include "ocsp/err.h"
 #include "ocsp/upload.h"
 
-enum upload_method { UPLOAD_PUT, UPLOAD_DELETE, UPLOAD_MKCOL };
+enum upload_method { UPLOAD_PUT, UPLOAD_DELETE, UPLOAD_MKCOL, UPLOAD_GET };
+
+/* A listing's query: list-type, prefix, continuation-token, each encoded. */
+#define UPLOAD_QUERY_STR_MAX (64 + 3 * (UPLOAD_URL_MAX + UPLOAD_S3_TOKEN_MAX))
 
 /* One transfer of a job. */
 struct upload_req {
 	enum upload_method method;
-	char name[UPLOAD_NAME_MAX + 2];	/* appended to the target's base; MKCOL: ends in '/' */
+	/* Appended to the target's base, each byte but A-Z a-z 0-9 - . _ ~ and
+	 * '/' %-encoded (S3's canonical URI, so libcurl signs what S3
+	 * computes); MKCOL: ends in '/'. */
+	char name[UPLOAD_NAME_MAX + 2];
+	/* GET: the bucket's URL with "?" and this (an upload_s3_query). */
+	char query[UPLOAD_QUERY_STR_MAX];
 	uint8_t *body;			/* PUT: malloc'd, owned by the engine once given */
 	size_t len;
 	uint8_t sha256[32];		/* of the body (S3 signs it) */
@@ -32,6 +40,9 @@ struct upload_batch {
 	int (*prepare)(void *arg, size_t i, struct upload_req *r, struct err *e);
 	void (*done)(void *arg, size_t i, int ok, const char *msg);
 	void *arg;
+	/* GET: the response body (at most UPLOAD_LIST_BODY_MAX), before done
+	 * reports success; a non-zero return makes the job fail with msg. */
+	int (*got)(void *arg, size_t i, const char *body, size_t len, char *msg, size_t size);
 };
 
 struct upload_http;

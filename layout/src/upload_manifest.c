@@ -39,14 +39,28 @@ static int hash_dir_valid(const char *s, size_t n)
 	return 0;
 }
 
+static int get_key_name_valid(const char *k, size_t n)
+{
+	if (n == 0 || n > GET_KEY_B64_MAX || k[0] != 'M')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((k[i] >= 'A' && k[i] <= 'Z') || (k[i] >= 'a' && k[i] <= 'z') ||
+		    (k[i] >= '0' && k[i] <= '9') || k[i] == '+' || k[i] == '/' || k[i] == '=' ||
+		    k[i] == ' '))
+			return 0;
+	return 1;
+}
+
 int upload_name_valid(const char *name)
 {
 	char dir[TREE_ISSUER_DIR_LEN + 1];
 	const char *rest, *slash;
-	size_t n = strlen(name);
+	size_t n = strlen(name), gp = sizeof(UPLOAD_GET_PREFIX) - 1;
 
 	if (strcmp(name, TREE_MARKER) == 0)
 		return 1;
+	if (n > gp && memcmp(name, UPLOAD_GET_PREFIX, gp) == 0)
+		return get_key_name_valid(name + gp, n - gp);
 	if (n <= TREE_ISSUER_DIR_LEN || n > UPLOAD_NAME_MAX || name[TREE_ISSUER_DIR_LEN] != '/')
 		return 0;
 	memcpy(dir, name, TREE_ISSUER_DIR_LEN);

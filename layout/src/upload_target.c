@@ -174,14 +174,21 @@ static int s3_base(const struct upload_opts *o, struct upload_target *t, struct 
 		return err_set(e, "s3 endpoint too long");
 	if (endpoint_split(ep, &sl, &auth, &al, &hl, e) != 0)
 		return -1;
+	/* The bucket's URL as S3 (and s3rver) take its canonical URI:
+	 * "/bucket" path-style, "/" on the bucket's own host. */
 	if (o->s3_path_style || host_is_ip(auth, hl))
-		n = snprintf(t->base, sizeof(t->base), "%.*s%.*s/%s/%s", (int)sl, ep, (int)al, auth,
-		    bucket, prefix);
+		n = snprintf(t->bucket_url, sizeof(t->bucket_url), "%.*s%.*s/%s", (int)sl, ep,
+		    (int)al, auth, bucket);
 	else
-		n = snprintf(t->base, sizeof(t->base), "%.*s%s.%.*s/%s", (int)sl, ep, bucket,
-		    (int)al, auth, prefix);
+		n = snprintf(t->bucket_url, sizeof(t->bucket_url), "%.*s%s.%.*s/", (int)sl, ep,
+		    bucket, (int)al, auth);
+	if (n < 0 || (size_t)n >= sizeof(t->bucket_url))
+		return err_set(e, "s3 object URL too long");
+	n = snprintf(t->base, sizeof(t->base), "%s%s%s", t->bucket_url,
+	    t->bucket_url[n - 1] == '/' ? "" : "/", prefix);
 	if (n < 0 || (size_t)n >= sizeof(t->base))
 		return err_set(e, "s3 object URL too long");
+	snprintf(t->prefix, sizeof(t->prefix), "%s", prefix);
 	snprintf(t->shown, sizeof(t->shown), "%s", t->base);
 	return 0;
 }

@@ -29,7 +29,9 @@ S3PID=
 # $S3PORT and $S3PID.
 start_s3() {
 	rm -f "$WORK/s3.port"
-	node "$S3RVER_JS" "$S3RVER_MOD" "$S3DATA" "$BUCKET" "$WORK/s3.port" "${1:-0}" \
+	# s3rver makes ListObjectsV2 continuation tokens with DES, which
+	# OpenSSL 3 keeps in its legacy provider.
+	node --openssl-legacy-provider "$S3RVER_JS" "$S3RVER_MOD" "$S3DATA" "$BUCKET" "$WORK/s3.port" "${1:-0}" \
 		>>"$S3LOG" 2>&1 &
 	S3PID=$!
 	PIDS+=("$S3PID")
@@ -185,6 +187,131 @@ out=$(single "${S3ARGS[@]}" --s3-credentials-file "$WORK/creds" --check 2>&1) &&
 check "a credentials file others may read is refused by --check" contains "$out" "others may read it"
 stop_s3
 
+log "GET keys on S3: raw names ('//', a '/' at the end), '+' as a space"
+start_s3
+KCA=$WORK/kca
+make_ca "$KCA" ec "Keys CA"
+KGOOD=$(issue "$KCA" kgood)
+issue_many "$KCA" 300
+# An FF FF FF octet triple on a 3-octet boundary is "////" in base64.
+for s in 0123FFFFFFFFFF45 7EFFFFFFFFFFFF 55FFFFFFFFFFFFFFFF01; do
+	printf 'V\t351224000000Z\t\t%s\tunknown\t/CN=special%s\n' "$s" "$s" >> "$KCA/index.txt"
+done
+KDIR=$(issuer_dir "$KCA/ca.pem")
+KT=$WORK/ktree
+cat > "$WORK/kpub.conf" <<CONF
+[ca k]
+issuer = $KCA/ca.pem
+signer = $KCA/ca.pem
+key = $KCA/ca.key
+index = $KCA/index.txt
+hashes = sha1 sha256
+CONF
+KARGS=(--no-progress -c "$WORK/kpub.conf" --state "$KT" --out "s3://$BUCKET/keys"
+	--s3-endpoint "http://127.0.0.1:$S3PORT" --get-keys)
+out=$("$PUBLISHER" "${KARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "publish --get-keys to S3 (exit 0)" test "$rc" = 0
+echo "$out" | tail -2
+# anon PATH OUT: an unsigned GET as a CDN in front of a public bucket
+# sends it, the path as given; prints the status and content type.
+anon() { curl -s --path-as-is -o "$2" -w '%{http_code} %{content_type}' \
+	"http://127.0.0.1:$S3PORT/$BUCKET/keys/get/$1" || true; }
+pct() { sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g' <<<"$1"; }
+kb64() { openssl base64 -A -in "$1"; }
+serves() {
+	local r
+	r=$(anon "$1" "$WORK/kbody")
+	[ "$r" = "200 application/ocsp-response" ] && cmp -s "$WORK/kbody" "$2" ||
+		{ echo "  $1: $r"; return 1; }
+}
+for h in sha1 sha256; do
+	file=$KT/$KDIR/$KGOOD
+	[ "$h" = sha1 ] || file=$KT/$KDIR/$h/$KGOOD
+	openssl ocsp -issuer "$KCA/ca.pem" -"$h" -cert "$KCA/$KGOOD.pem" -no_nonce \
+		-reqout "$WORK/kr.der" >/dev/null
+	raw=$(kb64 "$WORK/kr.der")
+	check "$h: the raw GET path is served, byte for byte" serves "$raw" "$file"
+	check "$h: the percent-encoded one too" serves "$(pct "$raw")" "$file"
+	r=$(openssl ocsp -respin "$WORK/kbody" -issuer "$KCA/ca.pem" -"$h" -cert "$KCA/$KGOOD.pem" \
+		-CAfile "$KCA/ca.pem" 2>&1 || true)
+	check "$h: openssl verifies what S3 served" contains "$r" "Response verify OK"
+	check "$h: ... good" contains "$r" "$KGOOD.pem: good"
+done
+# The bulk serials: every form of every key, '//', '+' and a '/' at the end.
+ss=0 plus=0 tail=0 bad=0 n=0
+for serial in $(for i in $(seq 0 299); do printf '%08X\n' $((0x20000000 + i)); done) \
+	0123FFFFFFFFFF45 7EFFFFFFFFFFFF 55FFFFFFFFFFFFFFFF01; do
+  for h in sha1 sha256; do
+	file=$KT/$KDIR/$serial
+	[ "$h" = sha1 ] || file=$KT/$KDIR/$h/$serial
+	openssl ocsp -issuer "$KCA/ca.pem" -"$h" -serial "0x$serial" -no_nonce \
+		-reqout "$WORK/kr.der" >/dev/null
+	raw=$(kb64 "$WORK/kr.der")
+	interesting=0
+	case "$raw" in *//*) ss=$((ss + 1)); interesting=1 ;; esac
+	case "$raw" in */) tail=$((tail + 1)); interesting=1 ;; esac
+	case "$raw" in *+*) plus=$((plus + 1)); interesting=1 ;; esac
+	[ "$interesting" = 1 ] || continue
+	n=$((n + 1))
+	serves "$raw" "$file" || bad=$((bad + 1))
+	serves "$(pct "$raw")" "$file" || bad=$((bad + 1))
+	# '+' sent as a space (%20): what AWS S3 makes of a literal '+'
+	case "$raw" in *+*) serves "${raw//+/%20}" "$file" || bad=$((bad + 1)) ;; esac
+  done
+done
+check "keys with '//' ($ss), a '/' at the end ($tail) and '+' ($plus) were among them" \
+	test "$ss" -gt 0 -a "$tail" -gt 0 -a "$plus" -gt 0
+check "each of their $n keys served in every spelling" test "$bad" = 0
+before=$(stored)
+out=$("$PUBLISHER" "${KARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "an unchanged run sends no key ($(($(stored) - before)) stored)" test "$(stored)" = "$before"
+kobjects() { find "$S3DATA/$BUCKET/keys/get" -name '*._S3rver_object' | wc -l; }
+nk=$(kobjects)
+grep -v "	$KGOOD	" "$KCA/index.txt" > "$WORK/kidx.txt" && cp "$WORK/kidx.txt" "$KCA/index.txt"
+out=$("$PUBLISHER" "${KARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "a removed certificate: exit 0" test "$rc" = 0
+openssl ocsp -issuer "$KCA/ca.pem" -sha1 -cert "$KCA/$KGOOD.pem" -no_nonce -reqout "$WORK/kr.der" >/dev/null
+check "... its keys are deleted ($nk -> $(kobjects))" test "$(anon "$(kb64 "$WORK/kr.der")" "$WORK/kbody" | cut -c1-3)" = 404
+
+log "S3 listing: a lost manifest is rebuilt, strays go, foreign keys stay"
+put() { curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" \
+	--user "$S3_KEY:$S3_SECRET" -H "x-amz-content-sha256: $(sha256sum "$2" | cut -c1-64)" \
+	-T "$2" "http://127.0.0.1:$S3PORT/$BUCKET/keys/$1"; }
+echo stray > "$WORK/stray"
+check "a stray tree-shaped object put" test "$(put "$KDIR/0ABCDEF0" "$WORK/stray")" = 200
+check "a foreign object put" test "$(put "notes/readme.txt" "$WORK/stray")" = 200
+check "a foreign object under get/ put" test "$(put "get/not-a-key" "$WORK/stray")" = 200
+rm -f "$KT"/.target/*.manifest
+before=$(stored)
+out=$("$PUBLISHER" "${KARGS[@]}" 2>&1) && rc=0 || rc=$?
+check "without its manifest: exit 0" test "$rc" = 0
+echo "$out" | tail -1
+# s3rver keeps objects as files: it lists a key holding "//" collapsed,
+# so those (and only those) go again; the collapsed names are not strays.
+only_ss() { local k; for k in "$@"; do case "$k" in keys/generation|*//*) ;; *) echo "  sent: $k"; return 1 ;; esac; done; }
+IFS=$'\n' read -r -d '' -a sentv < <(sed -n 's/.*Stored object "\([^"]*\)".*/\1/p' "$S3LOG" | tail -n +$((before + 1)); printf '\0') || true
+check "nothing unchanged was sent (ETags matched the local MD5s): ${#sentv[@]} sent, the marker and keys with '//'" only_ss "${sentv[@]}"
+check "... and nothing deleted but the stray" contains "$out" " 1 deleted, 0 failed"
+check "... saying the manifest was rebuilt, two foreign objects kept" contains "$out" "(2 foreign, left alone)"
+check "the stray object was deleted" \
+	test ! -e "$S3DATA/$BUCKET/keys/$KDIR/0ABCDEF0._S3rver_object"
+check "the foreign ones were kept" bash -c "[ -e '$S3DATA/$BUCKET/keys/notes/readme.txt._S3rver_object' ] && [ -e '$S3DATA/$BUCKET/keys/get/not-a-key._S3rver_object' ]"
+check "the manifest is back" bash -c "ls '$KT'/.target/*.manifest >/dev/null"
+echo 'garbage' > "$(ls "$KT"/.target/*.manifest)"
+before=$(stored)
+out=$("$PUBLISHER" "${KARGS[@]}" 2>&1) && rc=0 || rc=$?
+IFS=$'\n' read -r -d '' -a sentv < <(sed -n 's/.*Stored object "\([^"]*\)".*/\1/p' "$S3LOG" | tail -n +$((before + 1)); printf '\0') || true
+check "a damaged manifest is rebuilt from the listing too: exit 0" test "$rc" = 0
+check "... sending nothing unchanged (${#sentv[@]})" only_ss "${sentv[@]}"
+check "... deleting nothing" contains "$out" " 0 deleted, 0 failed"
+bad=0
+for serial in 0123FFFFFFFFFF45 7EFFFFFFFFFFFF 55FFFFFFFFFFFFFFFF01; do
+	openssl ocsp -issuer "$KCA/ca.pem" -sha1 -serial "0x$serial" -no_nonce -reqout "$WORK/kr.der" >/dev/null
+	serves "$(kb64 "$WORK/kr.der")" "$KT/$KDIR/$serial" || bad=$((bad + 1))
+done
+check "the keys with '//' are still served after both listings" test "$bad" = 0
+stop_s3
+
 log "WebDAV: nginx with dav_methods"
 NG=$WORK/nginx
 mkdir -p "$NG/logs" "$NG/www/dav" "$NG/tmp"
@@ -241,5 +368,23 @@ out=$(single --out "$T" --upload "$DAV" 2>&1) && rc=0 || rc=$?
 check "a removed certificate: exit 0, 1 deleted" contains "$out" "1 deleted, 0 failed"
 check "... its file gone from the origin" test ! -e "$NG/www/dav/ocsp/$DIR/$S4"
 check "... the origin matches the tree again" diff -r -x status.idx -x '.*' "$T" "$NG/www/dav/ocsp"
+
+log "WebDAV with GET keys: get/ goes as the files it holds"
+KDAV=http://127.0.0.1:$NPORT/dav/keys
+: > "$NG/logs/access.log"
+out=$("$PUBLISHER" --no-progress -c "$WORK/kpub.conf" --out "$KT" --upload "$KDAV" --get-keys 2>&1) && rc=0 || rc=$?
+check "upload of a tree with get/ (exit 0)" test "$rc" = 0
+check "get/ on the origin is the tree's" diff -r "$KT/get" "$NG/www/dav/keys/get"
+# The log line is "MKCOL <uri> <status>", the uri decoded (keys hold spaces).
+check "each level of a key was made by MKCOL after its parent" \
+	awk '/^MKCOL/ { u = substr($0, 7, length($0) - 7 - length($NF)); p = u
+		sub("[^/]*/$", "", p)
+		if (p != "/dav/" && !(p in made)) { print "  before its parent: " u; bad = 1 }
+		made[u] = 1 } END { exit bad }' "$NG/logs/access.log"
+levels=$(awk '/^MKCOL/ { print gsub("/", "/") }' "$NG/logs/access.log" | sort -u | wc -l)
+check "... on several levels ($levels)" test "$levels" -ge 4
+openssl ocsp -issuer "$KCA/ca.pem" -sha1 -serial 0x20000001 -no_nonce -reqout "$WORK/kr.der" >/dev/null
+curl -s -o "$WORK/kbody" "$KDAV/get/$(pct "$(kb64 "$WORK/kr.der")")"
+check "a client's percent-encoded GET reaches the uploaded key" cmp -s "$WORK/kbody" "$KT/$KDIR/20000001"
 
 finish

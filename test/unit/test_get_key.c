@@ -164,6 +164,29 @@ static unsigned check_all_forms(enum hash_alg alg, const struct issuer_hash *h,
 	for (size_t i = 0; i < names.n; i++)
 		for (size_t j = i + 1; j < names.n; j++)
 			CHECK(strcmp(names.name[i], names.name[j]) != 0);
+	/* An object store's names: each form's base64 exactly, '//' and a
+	 * '/' at the end kept, and with '+' as a space when it has one. */
+	CHECK_EQ(get_key_object_names(alg, h, s, &names, &e), 0);
+	CHECK_EQ(names.unstorable, 0);
+	{
+		size_t want = 0;
+		for (int f = 0; f < GET_KEY_ALGID_COUNT; f++) {
+			int found_raw = 0, found_sp = 0;
+			CHECK_EQ(get_key_request(alg, f, h->name, h->key, s, der, sizeof(der), &len, &e), 0);
+			get_key_base64(der, len, b64, sizeof(b64));
+			snprintf(space, sizeof(space), "%s", b64);
+			for (char *p = space; *p; p++)
+				if (*p == '+')
+					*p = ' ';
+			want += strchr(b64, '+') ? 2 : 1;
+			for (size_t i = 0; i < names.n; i++) {
+				found_raw |= strcmp(names.name[i], b64) == 0;
+				found_sp |= strcmp(names.name[i], space) == 0;
+			}
+			CHECK(found_raw && found_sp);
+		}
+		CHECK_EQ(names.n, want);
+	}
 	return seen;
 }
 

@@ -87,4 +87,14 @@ struct get_key_names {
 int get_key_names(enum hash_alg alg, const struct issuer_hash *hash,
     const struct serial *s, struct get_key_names *out, struct err *e);
 
+/* Every object name of one CertID in an object store (Amazon S3 and what
+ * copies it), which keeps a request path's bytes as the key: '//' and a
+ * '/' at the end stay, nothing is unstorable. Per AlgorithmIdentifier
+ * form the raw base64, and, when it holds '+', the same with each '+' as a
+ * space (S3 decodes a literal '+' in a path to a space before the lookup;
+ * %2B to '+', which the raw name answers). unstorable is 0. Returns 0 or
+ * -1 (e set). */
+int get_key_object_names(enum hash_alg alg, const struct issuer_hash *hash,
+    const struct serial *s, struct get_key_names *out, struct err *e);
+
 #endif

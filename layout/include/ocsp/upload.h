@@ -13,6 +13,19 @@
  *   4. PUTs the generation marker, last, and only when 1-3 all succeeded
  *      (as marker_name, "shards/K-of-N", in a sharded run).
  *
+ * With GET keys (issuer.meta's get_keys), an S3 target also gets every
+ * response under "get/<key>" for each name get_key_object_names gives (raw
+ * base64 with '//' and a final '/', and '+' as a space); a WebDAV target
+ * gets the files under <tree>/get/ as they are. Both are manifest entries
+ * like any object, sent in step 1 and deleted in step 2.
+ *
+ * On S3 a missing or damaged manifest is rebuilt from a ListObjectsV2
+ * listing of the prefix: objects whose ETag is the local file's MD5 count
+ * as held; other objects with tree names are sent again or, when the tree
+ * lacks them, deleted; foreign names are left alone (c->foreign), and so
+ * is a listed name a local "//" key collapses to. A failed listing fails
+ * the run.
+ *
  * status.idx and the publisher's dot files stay local. Responses carry
  * Content-Type application/ocsp-response and "Cache-Control: public,
  * max-age=N, no-transform, must-revalidate" with N the seconds to the
@@ -47,6 +60,7 @@
 #include <stdint.h>
 
 #include "ocsp/err.h"
+#include "ocsp/get_key.h"
 #include "ocsp/tree.h"
 
 #define UPLOAD_URL_MAX 2048
@@ -64,8 +78,17 @@
 #define UPLOAD_REGION_MAX 63
 #define UPLOAD_PROFILE_MAX 128
 #define UPLOAD_QUERY_MAX 16
-/* Object names are tree names: "<issuer>/sha512/<SERIAL>" at most. */
-#define UPLOAD_NAME_MAX TREE_REL_MAX
+/* Object names are tree names ("<issuer>/sha512/<SERIAL>") or GET keys
+ * ("get/<base64>"), the longer. */
+#define UPLOAD_GET_PREFIX GET_KEY_DIR "/"
+#define UPLOAD_NAME_MAX (sizeof(UPLOAD_GET_PREFIX) - 1 + GET_KEY_B64_MAX)
+/* A ListObjectsV2 page (at most 1000 keys of at most 1024 bytes, escaped). */
+#define UPLOAD_LIST_BODY_MAX ((size_t)8 << 20)
+#define UPLOAD_S3_KEY_MAX 1024
+#define UPLOAD_S3_TOKEN_MAX 1024
+#define UPLOAD_ETAG_MAX 128
+/* Pages of one listing: 10^7 objects. */
+#define UPLOAD_LIST_PAGES_MAX 10000
 /* A manifest holds one line of about 150 bytes per object. */
 #define UPLOAD_MANIFEST_MAX ((size_t)1 << 31)
 #define UPLOAD_MANIFEST_DIR ".target"
@@ -93,6 +116,8 @@ struct upload_counts {
 	size_t deleted;
 	size_t failed;		/* transfers that failed after their retries */
 	size_t skipped;		/* not tried: the target was down, or an earlier phase failed */
+	size_t listed;		/* S3 objects a listing found (manifest missing or damaged) */
+	size_t foreign;		/* ... not named like the tree's: left alone */
 };
 
 /* ---- the target ---- */
@@ -103,6 +128,8 @@ enum upload_kind { UPLOAD_S3, UPLOAD_DAV };
 struct upload_target {
 	enum upload_kind kind;
 	char base[UPLOAD_URL_MAX + 1];	/* object URLs are base + name */
+	char bucket_url[UPLOAD_URL_MAX + 1];	/* S3: the bucket's URL, for listing */
+	char prefix[UPLOAD_URL_MAX + 1];	/* S3: "" or the prefix with its '/' */
 	char shown[UPLOAD_URL_MAX + 1];	/* the URL for messages (no password) */
 	char region[UPLOAD_REGION_MAX + 1];
 	char key_id[UPLOAD_KEY_ID_MAX + 1];
@@ -147,6 +174,37 @@ int upload_creds_parse(const char *text, size_t len, const char *profile,
 int upload_s3_query(const char *const *names, const char *const *values, size_t n,
     char *out, size_t size);
 
+/* ---- listing an S3 prefix (ListObjectsV2) ---- */
+
+/* One <Contents> of a listing. raw points into the document: the <Key>
+ * text as written (escaped); key is it unescaped (XML's five entities and
+ * character references), without NULs. etag is unescaped without its
+ * quotes. */
+struct upload_list_item {
+	const char *raw;
+	size_t raw_len;
+	char key[UPLOAD_S3_KEY_MAX + 1];
+	size_t key_len;
+	char etag[UPLOAD_ETAG_MAX + 1];
+	uint64_t size;
+};
+
+struct upload_list_page {
+	int truncated;				/* <IsTruncated>true */
+	char token[UPLOAD_S3_TOKEN_MAX + 1];	/* <NextContinuationToken>, "" if none */
+	size_t n;				/* items given to each */
+};
+
+/* Parses a ListObjectsV2 response of len bytes (at most
+ * UPLOAD_LIST_BODY_MAX; need not be NUL-terminated): the root must be
+ * <ListBucketResult>. Calls each for every <Contents> in order (a
+ * non-zero return stops the parse with that error). A page that is
+ * truncated must carry a token. Returns 0, or -1 with e set (a key,
+ * token or ETag too long, a bad entity, a missing tag). */
+int upload_s3_list_parse(const char *xml, size_t len, struct upload_list_page *pg,
+    int (*each)(void *arg, const struct upload_list_item *it, struct err *e), void *arg,
+    struct err *e);
+
 /* ---- the manifest: what the target holds ---- */
 
 struct upload_entry {
@@ -166,7 +224,11 @@ void upload_manifest_fini(struct upload_manifest *m);
 
 /* Non-zero when name may be an object of the tree: "generation",
  * "<issuer>/issuer.meta", "<issuer>/<SERIAL>" or "<issuer>/<hash>/<SERIAL>"
- * for a hash other than sha1. */
+ * for a hash other than sha1, or a GET key "get/M..." (at most
+ * GET_KEY_B64_MAX of base64's characters and space: '/' in any number,
+ * '//' and a '/' at the end included; every canonical request's base64
+ * begins with 'M', its SEQUENCE tag). Manifests written before GET keys
+ * hold only the others, so they still parse. */
 int upload_name_valid(const char *name);
 
 /* Parses a manifest text of len bytes:
