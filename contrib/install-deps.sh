@@ -16,6 +16,9 @@ packages=(build-essential cmake pkg-config libssl-dev libcivetweb-dev libinih-de
 if [ "${1:-}" = "--test" ]; then
 	packages+=(clang libclang-rt-14-dev llvm nginx-light wrk softhsm2 opensc
 		postgresql sqlite3 rsync varnish)
+	# The upload test installs its S3 server (@20minutes/s3rver) with npm:
+	# Debian's, unless the machine already has a Node.js with npm.
+	command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
 as_root() {
