@@ -50,3 +50,20 @@ pg_init() {
 		--auth-host=scram-sha-256 >/dev/null
 	pg_start
 }
+
+# The OpenXPKI and EJBCA tables as source_sql.h describes them, in SQL
+# both PostgreSQL and SQLite take.
+PRESET_SCHEMA="
+CREATE TABLE certificate (
+  issuer_dn varchar(1000), cert_key numeric(49,0) NOT NULL,
+  issuer_identifier varchar(64) NOT NULL, identifier varchar(64),
+  subject varchar(1000), status varchar(255) NOT NULL DEFAULT 'UNKNOWN',
+  reason_code varchar(50), revocation_time integer, invalidity_time integer,
+  hold_instruction_code varchar(64), notbefore integer, notafter integer,
+  data text, PRIMARY KEY (issuer_identifier, cert_key));
+CREATE TABLE CertificateData (
+  fingerprint varchar(250) PRIMARY KEY, issuerDN varchar(250) NOT NULL,
+  subjectDN varchar(400), serialNumber varchar(250) NOT NULL, status integer NOT NULL,
+  type integer NOT NULL DEFAULT 1, revocationDate bigint NOT NULL,
+  revocationReason integer NOT NULL, expireDate bigint NOT NULL,
+  rowVersion integer NOT NULL DEFAULT 0);"
