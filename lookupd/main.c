@@ -12,6 +12,7 @@
 #include "ocsp/config.h"
 #include "ocsp/err.h"
 #include "ocsp/log.h"
+#include "ocsp/manpage.h"
 #include "ocsp/memguard.h"
 #include "ocsp/tree_reader.h"
 
@@ -26,7 +27,8 @@
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
 
 enum { FLAG_CHECK = 1, FLAG_LOG_LEVEL, FLAG_SYSLOG, FLAG_HELP, FLAG_HELP_CONFIG,
-	FLAG_VERSION };
+	FLAG_VERSION,
+	FLAG_HELP_MAN };
 
 /* Every flag, in the order --help lists them. */
 static const struct cli_flag flags[] = {
@@ -72,6 +74,8 @@ static const struct cli_flag flags[] = {
 	CLI_FLAG("help-config", 0, NULL, FLAG_HELP_CONFIG,
 	    "every configuration key with its default"),
 	CLI_FLAG("version", 'V', NULL, FLAG_VERSION, "print the version"),
+	/* The build's: the manual's OPTIONS or ocsp.conf(5)'s keys, in roff. */
+	CLI_HIDDEN("help-man", "options|config", FLAG_HELP_MAN),
 	CLI_END
 };
 
@@ -102,6 +106,7 @@ static const char usage_tail[] =
 
 struct options {
 	int check, use_syslog, help, help_config, version;
+	const char *man;	/* --help-man's argument (points into argv), or NULL */
 	enum log_level level;
 };
 
@@ -135,6 +140,7 @@ static int on_flag(void *arg, int id, const char *value, struct err *e)
 	case FLAG_HELP: o->help = 1; return 0;
 	case FLAG_HELP_CONFIG: o->help_config = 1; return 0;
 	case FLAG_VERSION: o->version = 1; return 0;
+	case FLAG_HELP_MAN: o->man = value; return 0;
 	case FLAG_LOG_LEVEL:
 		if (parse_level(value, &o->level) == 0)
 			return 0;
@@ -320,9 +326,13 @@ static int check_cas(const struct config *c)
 	return EXIT_OK;
 }
 
-/* --help, --help-config and --version, in that order when several are given. */
-static void answer(const struct options *o)
+/* --help, --help-config, --version and --help-man, in that order when
+ * several are given. Returns EXIT_OK, or EXIT_USAGE when --help-man could
+ * not be answered (and says so). */
+static int answer(const struct options *o)
 {
+	struct err e;
+
 	if (o->help) {
 		fputs(usage_head, stdout);
 		cli_describe(flags, HELP_COLUMN, print_line, stdout);
@@ -332,6 +342,11 @@ static void answer(const struct options *o)
 		config_describe(print_line, stdout);
 	if (o->version)
 		printf("ocsp-lookupd %s\n", ocsp_version());
+	if (o->man != NULL && man_print(o->man, flags, print_line, stdout, &e) != 0) {
+		fprintf(stderr, "ocsp-lookupd: %s\n", e.msg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -348,9 +363,8 @@ int main(int argc, char **argv)
 	memset(&hc, 0, sizeof(hc));
 	if (parse_args(argc, argv, &cli, &o) != 0)
 		goto out;
-	rc = EXIT_OK;
-	if (o.help || o.version || o.help_config) {
-		answer(&o);
+	if (o.help || o.version || o.help_config || o.man != NULL) {
+		rc = answer(&o);
 		goto out;
 	}
 	log_init("ocsp-lookupd", o.use_syslog, o.level);

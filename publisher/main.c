@@ -16,6 +16,7 @@
 #include "ocsp/err.h"
 #include "ocsp/fetch.h"
 #include "ocsp/log.h"
+#include "ocsp/manpage.h"
 #include "ocsp/purge.h"
 #include "ocsp/signer.h"
 #include "ocsp/sink.h"
@@ -30,10 +31,12 @@
 struct options {
 	int check, dry_run, force, quiet, progress;
 	int answer;		/* --help, --help-config or --version: print it, exit 0 */
+	const char *man;	/* --help-man's argument (points into argv) */
 };
 
 enum { FLAG_CHECK = 1, FLAG_DRY_RUN, FLAG_FORCE, FLAG_QUIET, FLAG_NO_PROGRESS,
-	FLAG_HELP_CONFIG, FLAG_HELP, FLAG_VERSION };
+	FLAG_HELP_CONFIG, FLAG_HELP, FLAG_VERSION,
+	FLAG_HELP_MAN };
 
 /* Every flag, in the order --help lists them. A single-CA flag sets its
  * key in [ca default], as a [ca NAME] section of a file would. */
@@ -106,6 +109,8 @@ static const struct cli_flag flags[] = {
 	CLI_FLAG("help-config", 0, NULL, FLAG_HELP_CONFIG, "list every configuration key"),
 	CLI_FLAG("help", 'h', NULL, FLAG_HELP, "this text"),
 	CLI_FLAG("version", 'V', NULL, FLAG_VERSION, "version"),
+	/* The build's: the manual's OPTIONS or ocsp.conf(5)'s keys, in roff. */
+	CLI_HIDDEN("help-man", "options|config", FLAG_HELP_MAN),
 	CLI_END
 };
 
@@ -152,6 +157,9 @@ static int on_flag(void *arg, int id, const char *value, struct err *e)
 	case FLAG_FORCE: o->force = 1; return 0;
 	case FLAG_QUIET: o->quiet = 1; return 0;
 	case FLAG_NO_PROGRESS: o->progress = 0; return 0;
+	case FLAG_HELP_MAN:
+		o->man = value;
+		/* fall through */
 	case FLAG_HELP_CONFIG:
 	case FLAG_HELP:
 	case FLAG_VERSION:
@@ -161,13 +169,23 @@ static int on_flag(void *arg, int id, const char *value, struct err *e)
 	return err_set(e, "internal: flag %d has no case", id);
 }
 
-static void answer(int what)
+/* Returns 0, or -1 when --help-man could not be answered (and says so). */
+static int answer(const struct options *o)
 {
-	switch (what) {
+	struct err e;
+
+	switch (o->answer) {
 	case FLAG_HELP: usage(stdout); break;
 	case FLAG_HELP_CONFIG: config_describe(print_line, stdout); break;
 	case FLAG_VERSION: printf("ocsp-publisher %s\n", ocsp_version()); break;
+	case FLAG_HELP_MAN:
+		if (man_print(o->man, flags, print_line, stdout, &e) != 0) {
+			fprintf(stderr, "ocsp-publisher: %s\n", e.msg);
+			return -1;
+		}
+		break;
 	}
+	return 0;
 }
 
 /* Returns 0 to go on, 1 when --help or the like was answered, -1 when the
@@ -180,10 +198,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->progress = 1;
 	r = cli_parse(cli, flags, argc, argv, on_flag, o, &e);
-	if (r == CLI_STOP) {
-		answer(o->answer);
-		return 1;
-	}
+	if (r == CLI_STOP)
+		return answer(o) == 0 ? 1 : -1;
 	if (r != 0) {
 		fprintf(stderr, "ocsp-publisher: %s\n", e.msg);
 		if (r == CLI_EUSAGE)

@@ -242,7 +242,8 @@ void cli_describe(const struct cli_flag *table, int column,
     void (*line)(const char *text, void *arg), void *arg)
 {
 	for (size_t i = 0; table[i].name != NULL; i++)
-		describe_row(&table[i], column, line, arg);
+		if (table[i].help != NULL)	/* NULL: hidden (CLI_HIDDEN) */
+			describe_row(&table[i], column, line, arg);
 }
 
 const char *ocsp_version(void)

@@ -963,3 +963,30 @@ void config_ini_setup(void)
 
 	pthread_once(&once, ini_setup_once);
 }
+
+/* The key table for documentation (config_keys_each in config.h). */
+static const char *key_kind(enum key_type t)
+{
+	switch (t) {
+	case KEY_INT: return "integer";
+	case KEY_DURATION: return "duration";
+	case KEY_CHOICE: return "choice";
+	case KEY_HASHES: return "list";
+	case KEY_SHARD: return "K/N";
+	default: return "string";
+	}
+}
+
+void config_keys_each(void (*each)(const struct config_key_doc *k, void *arg), void *arg)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key_def *k = &keys[i];
+		struct config_key_doc d = {
+			.section = section_label(k->section), .name = k->name,
+			.kind = key_kind(k->type), .min = k->min, .max = k->max,
+			.unit = k->unit, .def = k->def, .help = k->help,
+			.choices = k->type == KEY_CHOICE ? k->choices : NULL,
+		};
+		each(&d, arg);
+	}
+}

@@ -61,6 +61,10 @@ struct cli_flag {
 /* A flag the program handles: id is passed to its handler. */
 #define CLI_FLAG(name, letter, arg, id, help) \
 	{ name, letter, arg, NULL, NULL, id, help, NULL }
+/* A program flag left out of --help and the manual (help NULL): for the
+ * build, such as --help-man. */
+#define CLI_HIDDEN(name, arg, id) \
+	{ name, 0, arg, NULL, NULL, id, NULL, NULL }
 #define CLI_END { NULL, 0, NULL, NULL, NULL, 0, NULL, NULL }
 
 /* A key flag as given, in command-line order. value points into argv. */
@@ -107,7 +111,8 @@ int cli_given(const struct cli *cli, const char *section);
 int cli_apply(const struct cli *cli, struct config *c, enum config_user who,
     struct err *e);
 
-/* The options part of --help, one call of line per output line: each row
+/* The options part of --help, one call of line per output line (hidden
+ * rows, help NULL, left out): each row
  * as "  -x, --name ARG" with its help starting at column (0-based) and its
  * further help lines indented as far; a row too wide to leave two spaces
  * before column has its help start on the next line. */

@@ -184,4 +184,24 @@ int config_finish(struct config *c, enum config_user who, struct err *e);
 /* Prints every key with its default and meaning, for --help-config. */
 void config_describe(void (*line)(const char *text, void *arg), void *arg);
 
+/* One key of the table as documentation sees it (the ocsp.conf(5) page is
+ * generated from these, so it cannot drift from what the parser takes).
+ * Every pointer is static: valid for the life of the program. */
+struct config_key_doc {
+	const char *section;	/* "" (top level), "publisher", "lookupd", "ca NAME",
+				 * "signer NAME" */
+	const char *name;
+	const char *kind;	/* "string", "integer", "duration", "choice", "list"
+				 * or "K/N" */
+	int64_t min, max;	/* integer and duration bounds (seconds); 0, 0: none */
+	char unit;		/* duration: the unit of a bare number ('s', 'h', 'd') */
+	const char *def;	/* default as a value would be written; NULL: none */
+	const char *help;
+	const char *const *choices;	/* "choice": NULL-terminated; else NULL */
+};
+
+/* Calls each for every key, in table order (grouped by section, as
+ * --help-config lists them). */
+void config_keys_each(void (*each)(const struct config_key_doc *k, void *arg), void *arg);
+
 #endif
