@@ -20,6 +20,13 @@ if [ "${1:-}" = "--test" ]; then
 	# Debian's, unless the machine already has a Node.js with npm.
 	command -v npm >/dev/null || packages+=(nodejs npm)
 fi
+# The Debian package and its test (contrib/build-deb.sh, test_package.sh):
+# debhelper builds it, lintian checks it, groff and man-db render the
+# manual pages the build generates (python3 converts TREE.md), adduser for
+# the package's postinst.
+if [ "${1:-}" = "--test" ]; then
+	packages+=(debhelper lintian groff man-db adduser)
+fi
 
 as_root() {
 	if [ "$(id -u)" -ne 0 ]; then
