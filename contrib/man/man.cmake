@@ -4,6 +4,7 @@
 # The template's line @OPTIONS@ or @KEYS@ becomes `PROGRAM --help-man=WHAT`
 # (layout/src/manpage.c, from the very tables the program parses with), so
 # a page is only ever as old as the binary it was built with.
+cmake_minimum_required(VERSION 3.25)
 foreach(v TEMPLATE OUT PROGRAM WHAT VERSION DATE)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "man.cmake: -D${v}=... missing")
