@@ -19,6 +19,8 @@ if [ "${1:-}" = "--test" ]; then
 	# The upload test installs its S3 server (@20minutes/s3rver) with npm:
 	# Debian's, unless the machine already has a Node.js with npm.
 	command -v npm >/dev/null || packages+=(nodejs npm)
+	# promtool, which checks the publisher's metrics file (test_journal.sh).
+	packages+=(prometheus)
 fi
 # The Debian package and its test (contrib/build-deb.sh, test_package.sh):
 # debhelper builds it, lintian checks it, groff and man-db render the

@@ -18,6 +18,7 @@
 #include "ocsp/log.h"
 #include "ocsp/manpage.h"
 #include "ocsp/purge.h"
+#include "ocsp/serial.h"
 #include "ocsp/signer.h"
 #include "ocsp/sink.h"
 #include "ocsp/source.h"
@@ -27,16 +28,19 @@
 #include "ocsp/upload.h"
 
 #include "publisher.h"
+#include "ops.h"
 
 struct options {
 	int check, dry_run, force, quiet, progress;
 	int answer;		/* --help, --help-config or --version: print it, exit 0 */
 	const char *man;	/* --help-man's argument (points into argv) */
+	int journal_verify, has_serial;	/* --journal-verify [--serial HEX] */
+	struct serial serial;
 };
 
 enum { FLAG_CHECK = 1, FLAG_DRY_RUN, FLAG_FORCE, FLAG_QUIET, FLAG_NO_PROGRESS,
 	FLAG_HELP_CONFIG, FLAG_HELP, FLAG_VERSION,
-	FLAG_HELP_MAN };
+	FLAG_HELP_MAN, FLAG_JOURNAL_VERIFY, FLAG_SERIAL };
 
 /* Every flag, in the order --help lists them. A single-CA flag sets its
  * key in [ca default], as a [ca NAME] section of a file would. */
@@ -99,6 +103,15 @@ static const struct cli_flag flags[] = {
 	    "local tree, into one upload target (TREE.md, Shards)"),
 	CLI_KEY("threads", 'j', "N", "publisher", "threads",
 	    "signing threads (default: one per core)"),
+	CLI_KEY("metrics-file", 0, "PATH", "publisher", "metrics_file",
+	    "after the run, write Prometheus metrics to PATH (atomically;\n"
+	    "for node_exporter's textfile collector, name it *.prom)"),
+	CLI_FLAG("journal-verify", 0, NULL, FLAG_JOURNAL_VERIFY,
+	    "check the audit journal's hash chain (TREE/.journal) and list\n"
+	    "its runs; publishes nothing"),
+	CLI_FLAG("serial", 0, "HEX", FLAG_SERIAL,
+	    "with --journal-verify: what each run signed or removed for\n"
+	    "this serial (hex, as openssl x509 -serial prints it)"),
 	CLI_FLAG("check", 'n', NULL, FLAG_CHECK,
 	    "check configuration, certificates, keys and indexes; sign nothing"),
 	CLI_FLAG("dry-run", 0, NULL, FLAG_DRY_RUN,
@@ -133,7 +146,8 @@ static const char usage_tail[] =
 "3 writing, signing or uploading failed (the tree holds only complete\n"
 "responses; run again); 4 another run is publishing into the same tree;\n"
 "5 published, but CDN purges failed (kept in TREE/.purge-pending, sent again\n"
-"by the next run).\n";
+"by the next run). --journal-verify: 0 the chain is intact, 2 it is broken\n"
+"(each break is printed), 3 the journal cannot be read.\n";
 
 static void print_line(const char *text, void *arg)
 {
@@ -157,6 +171,12 @@ static int on_flag(void *arg, int id, const char *value, struct err *e)
 	case FLAG_FORCE: o->force = 1; return 0;
 	case FLAG_QUIET: o->quiet = 1; return 0;
 	case FLAG_NO_PROGRESS: o->progress = 0; return 0;
+	case FLAG_JOURNAL_VERIFY: o->journal_verify = 1; return 0;
+	case FLAG_SERIAL:
+		if (serial_from_hex(&o->serial, value, strlen(value), e) != 0)
+			return err_prefix(e, "--serial");
+		o->has_serial = 1;
+		return 0;
 	case FLAG_HELP_MAN:
 		o->man = value;
 		/* fall through */
@@ -212,7 +232,11 @@ static int parse_args(int argc, char **argv, struct cli *cli, struct options *o)
 		    "--index/--issuer/--signer/--key, not both\n");
 		return -1;
 	}
-	if (cli->config == NULL && !single) {
+	if (o->has_serial && !o->journal_verify) {
+		fprintf(stderr, "ocsp-publisher: --serial goes with --journal-verify\n");
+		return -1;
+	}
+	if (cli->config == NULL && !single && !o->journal_verify) {
 		usage(stderr);
 		return -1;
 	}
@@ -291,6 +315,8 @@ void pub_ca_fini(struct pub_ca *p)
 	free(p->sign);
 	free(p->changed);
 	free(p->removed);
+	free(p->der_sha256);
+	free(p->der_noted);
 	pthread_mutex_destroy(&p->lock);
 }
 
@@ -390,6 +416,7 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+
 struct run {
 	struct config *c;
 	const struct options *o;
@@ -401,6 +428,8 @@ struct run {
 	int committed;		/* the marker is written: the tree is complete */
 	double sign_secs;	/* time spent in the signing pool */
 	unsigned threads;	/* signing threads */
+	struct timespec t0;	/* the run's start */
+	struct ops ops;		/* journal and metrics (ops.c) */
 };
 
 static void plan_all(struct run *r)
@@ -452,6 +481,10 @@ static void commit_all(struct run *r)
 		p->committed = 1;
 		committed++;
 	}
+	/* The journal goes in before the marker: a run killed in between has
+	 * its journal, and the marker is never newer than the journal. */
+	if (ops_journal_commit(&r->ops, r->c, r->cas, r->failed) != 0)
+		r->failed = 1;
 	if (publish_commit_tree(r->sink, r->generation, r->now, committed, &r->c->shard,
 	    &e) != 0) {
 		log_error("%s", e.msg);
@@ -606,16 +639,16 @@ static uint64_t next_generation(const char *tree)
 
 static int publish(struct config *c, const struct options *o)
 {
-	struct run r = { c, o, NULL, NULL, (int64_t)time(NULL), 0, 0, 0, 0, 0 };
+	struct run r = { .c = c, .o = o, .now = (int64_t)time(NULL) };
 	struct signer_set *set = NULL;
 	struct purge *pg = NULL;
 	int purge_failed = 0;
-	struct timespec t0, t1;
-	size_t bad;
+	struct timespec t1;
+	size_t bad = 0;
 	struct err e;
 	int status;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	r.cas = calloc(c->ncas + 1, sizeof(*r.cas));
 	if (r.cas == NULL)
 		return EXIT_FAILED;
@@ -655,6 +688,8 @@ static int publish(struct config *c, const struct options *o)
 	}
 	r.generation = next_generation(c->tree);
 	plan_all(&r);
+	if (!o->dry_run && ops_journal_open(&r.ops, c, r.cas, r.generation, r.now) != 0)
+		r.failed = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r.threads = thread_count(c, r.cas);
 	if (pool_run(r.cas, c->ncas, r.sink, r.threads, o->progress && !o->quiet, &e) != 0) {
@@ -664,7 +699,9 @@ static int publish(struct config *c, const struct options *o)
 	r.sign_secs = seconds_since(&t1);
 	if (!o->dry_run)
 		commit_all(&r);
-	report(&r, seconds_since(&t0));
+	report(&r, seconds_since(&r.t0));
+	if (r.committed)
+		ops_after_commit(&r.ops, c, r.cas, o->quiet);
 	upload_all(&r);
 	/* Purges go out only once the new responses are committed and, with
 	 * an upload target, uploaded: else they wait for the run that is. */
@@ -673,6 +710,10 @@ static int publish(struct config *c, const struct options *o)
 	status = r.failed ? EXIT_FAILED : bad ? EXIT_BAD_INPUT :
 	    purge_failed ? EXIT_PURGE_FAILED : EXIT_PUBLISHED;
 out:
+	if (!o->check && !o->dry_run && status != EXIT_USAGE && status != EXIT_BUSY)
+		ops_metrics(&r.ops, c, r.cas, &(struct ops_outcome){ status, seconds_since(&r.t0),
+		    r.sign_secs, r.committed });
+	ops_fini(&r.ops);
 	purge_free(pg);
 	sink_free(r.sink);
 	for (size_t i = 0; i < c->ncas; i++)
@@ -696,7 +737,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (build_config(&c, &cli) == 0)
-		status = publish(&c, &o);
+		status = o.journal_verify ? ops_journal_verify(&c, o.quiet,
+		    o.has_serial ? &o.serial : NULL) : publish(&c, &o);
 	config_fini(&c);
 out:
 	cli_fini(&cli);

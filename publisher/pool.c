@@ -123,6 +123,7 @@ static int sign_one(struct worker *w, struct signer_ctx *ctx, struct pub_ca *p,
 		if (w->pool->sink->ops->put(w->pool->sink, p->alg_handle[alg], name, der, len,
 		    FS_NOSYNC, e) != 0)
 			return -1;
+		publish_journal_note(p, r, alg, der, len);
 		if ((p->get_algs & (1u << alg)) &&
 		    put_get_keys(w->pool->sink, p, alg, &r->serial, name, der, len, e) != 0)
 			return -1;

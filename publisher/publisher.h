@@ -11,6 +11,7 @@
 #include "ocsp/ca.h"
 #include "ocsp/config.h"
 #include "ocsp/err.h"
+#include "ocsp/journal.h"
 #include "ocsp/sink.h"
 #include "ocsp/status.h"
 #include "ocsp/tree.h"
@@ -75,6 +76,12 @@ struct pub_ca {
 	atomic_size_t errors;
 	pthread_mutex_t lock;		/* guards first_error */
 	char first_error[ERR_MSG_MAX];
+	/* For the audit journal (publish.c): per planned signature (sign[i],
+	 * each pre-signed hash in enum order) the SHA-256 of the response
+	 * stored, and per sign[i] the hashes stored. NULL: no journal. */
+	uint8_t (*der_sha256)[JOURNAL_SHA256_LEN];
+	uint8_t *der_noted;
+	unsigned der_nalgs;
 };
 
 /* Most signing threads by default (threads = 0) when a key is on a
@@ -111,6 +118,19 @@ int publish_commit_ca(struct pub_ca *p, struct sink *sink, uint64_t generation,
 /* Writes the root marker, last. */
 int publish_commit_tree(struct sink *sink, uint64_t generation, int64_t now,
     size_t issuers, const struct shard *shard, struct err *e);
+
+/* The audit journal of a run (publish.c, JOURNAL.md). prepare: room for
+ * the hashes of what p will sign (after plan_ca). note: called by the
+ * signing thread for each response stored. write: p's signed, removed and
+ * ca lines, signed lines only for certificates whose every response was
+ * stored; result is p's enum journal_result. */
+int publish_journal_prepare(struct pub_ca *p, struct err *e);
+void publish_journal_note(struct pub_ca *p, const struct status_rec *r, int alg,
+    const uint8_t *der, size_t len);
+int publish_journal_write(struct journal_writer *w, const struct pub_ca *p, int result,
+    struct err *e);
+/* p's enum journal_result once commit_all has run. */
+int publish_ca_result(const struct pub_ca *p);
 
 /* CDN purges (purge_step.c). purge_step_open: *out NULL when no purge is
  * configured; -1 (logged) for a configuration that cannot work. */

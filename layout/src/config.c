@@ -132,6 +132,20 @@ static const struct key_def keys[] = {
 	{ SEC_PUBLISHER, "purge_retries", KEY_INT, 0, 10, 0, "3", TOP(purge_retries),
 	  "retries of a failed purge request within a run (back-off from 0.5 s, doubling); "
 	  "what still fails is kept in <tree>/.purge-pending for the next run", NULL },
+	/* Operations: the textfile metrics, the staleness warning and the audit
+	 * journal's retention (JOURNAL.md). */
+	{ SEC_PUBLISHER, "metrics_file", KEY_STRING, 0, 0, 0, NULL, TOP(metrics_file),
+	  "after each run, write Prometheus metrics (text format 0.0.4) to this file, "
+	  "atomically, for node_exporter's textfile collector (name it *.prom)", NULL },
+	{ SEC_PUBLISHER, "run_interval", KEY_DURATION, 0, 30 * DAY, 's', "0",
+	  TOP(run_interval), "how often the publisher is run (its timer): warn when a "
+	  "response left in place expires before the next run; 0: no warning", NULL },
+	{ SEC_PUBLISHER, "journal_keep_runs", KEY_INT, 0, 1000000000, 0, "0",
+	  TOP(journal_keep_runs), "audit journal files kept (one per run; the newest "
+	  "always); 0: no limit", NULL },
+	{ SEC_PUBLISHER, "journal_keep_days", KEY_INT, 0, 36500, 0, "0",
+	  TOP(journal_keep_days), "audit journal files older than this many days are "
+	  "removed (the newest never); 0: no limit", NULL },
 
 	{ SEC_LOOKUPD, "listen", KEY_STRING, 0, 0, 0, "127.0.0.1:8080", TOP(listen),
 	  "ADDR:PORT to serve on (several separated by commas)", NULL },

@@ -130,6 +130,11 @@ struct config {
 	int64_t purge_rate;
 	int64_t purge_retries;
 	int64_t purge_delay;	/* seconds between the commit and the purge */
+	/* Operations (metrics_file.h, journal.h). */
+	char *metrics_file;		/* textfile-collector output; NULL: none */
+	int64_t run_interval;		/* seconds between runs; 0: not known, no warning */
+	int64_t journal_keep_runs;	/* 0: every journal file kept */
+	int64_t journal_keep_days;	/* 0: no age limit */
 
 	/* [lookupd] */
 	char *listen;
