@@ -689,6 +689,9 @@ static int prepare_put(void *arg, size_t i, struct upload_req *r, struct err *e)
 	r->content_type = lo->kind == OBJ_RESPONSE || lo->kind == OBJ_GETKEY ? CT_RESPONSE :
 	    CT_TEXT;
 	cache_control(u, lo, r->cache_control, sizeof(r->cache_control));
+	if ((lo->kind == OBJ_RESPONSE || lo->kind == OBJ_GETKEY) &&
+	    upload_response_tags(r->body, r->len, r, e) != 0)
+		return err_prefix(e, "%s", path);
 	return 0;
 }
 

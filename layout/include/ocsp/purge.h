@@ -117,6 +117,16 @@ int purge_add_urls(struct purge *p, const char *base, enum hash_alg alg,
 int purge_tag(char *out, size_t cap, enum hash_alg alg, const uint8_t *key_hash,
     const struct serial *s);
 
+/* The tags of one certificate's answer as one header value: its issuer's
+ * tag and its own, joined by sep: ',' for Cache-Tag (Cloudflare, Akamai,
+ * Varnish bans), ' ' for Surrogate-Key (Fastly). lookupd sends it on its
+ * cacheable answers, and the uploader attaches it to the responses it
+ * sends (upload.h), so that one purge by tag reaches what either served.
+ * Returns its length, or -1 when cap is short. */
+#define PURGE_TAGS_MAX (2 * PURGE_TAG_MAX + 1)
+int purge_tags(char *out, size_t cap, char sep, enum hash_alg alg, const uint8_t *key_hash,
+    const struct serial *s);
+
 /* What purge_send did. */
 struct purge_stats {
 	size_t purged;		/* items in batches the provider accepted */

@@ -31,6 +31,13 @@
  * max-age=N, no-transform, must-revalidate" with N the seconds to the
  * response's nextUpdate (from status.idx) at upload time, at most
  * max_age; issuer.meta and generation are text/plain with "no-cache".
+ * Responses also carry the cache tags lookupd sets on its answer to
+ * their CertID (purge_tags, taken from the response's own CertID, so a
+ * GET key carries its response's): on S3 as the metadata
+ * x-amz-meta-cache-tag and x-amz-meta-surrogate-key (S3 returns only
+ * x-amz-meta-* of a PUT's headers; a CDN maps them, contrib/cdn), to a
+ * WebDAV origin as the Cache-Tag and Surrogate-Key request headers. A
+ * response the uploader cannot parse is not sent (a failed transfer).
  *
  * The manifest is rewritten atomically as transfers succeed, so a run
  * killed half-way resumes where it stopped. Once anything is sent, the
