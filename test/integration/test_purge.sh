@@ -15,7 +15,7 @@ command -v varnishd >/dev/null || { echo "FAIL: varnishd is not installed (contr
 
 CA=$WORK/ca
 make_ca "$CA" ec "Purge CA"
-for n in ctl url ban cf fa ak fail softcf softfa softak; do
+for n in ctl url ban gone cf fa ak fail softcf softfa softak; do
 	eval "S_$n=\$(issue \"\$CA\" $n)"
 done
 T=$WORK/tree
@@ -74,6 +74,7 @@ warm() {
 check "the control certificate's answer is cached (a HIT, tagged)" warm "$S_ctl"
 check "the URL-purged certificate's answer is cached" warm "$S_url"
 check "the tag-banned certificate's answer is cached" warm "$S_ban"
+check "the certificate to be removed: its answer is cached" warm "$S_gone"
 
 log "control: revoke without a purge"
 revoke "$CA" "$S_ctl" -crl_reason keyCompromise
@@ -100,6 +101,26 @@ printf 'purge delay: publish run %d ms, revoked answer from Varnish %d ms after 
 	$(((t1 - t0) / 1000000)) $(((t2 - t0) / 1000000))
 check "the control is still cached good (a purge is per certificate)" test "$(status_via "$S_ctl")" = good
 check "no pending file after a purge that worked" test ! -e "$T/.purge-pending"
+
+log "a certificate removed from the index: its URLs are purged too"
+grep -v "	$S_gone	" "$CA/index.txt" > "$WORK/idx" && cp "$WORK/idx" "$CA/index.txt"
+out=$(publish --purge "$V" --purge-base "$V/ocsp") || fail "publish with --purge: exit $?"
+echo "$out"
+check "its 8 URLs purged" contains "$out" "purge: 8 purged, 0 failed"
+# as_lookupd SERIAL: Varnish gives what lookupd itself answers now (for a
+# serial it no longer knows), not the cached good answer.
+as_lookupd() {
+	local p
+	p=$(get_path "$1")
+	curl -s -o "$WORK/direct.der" "$URL$p"
+	curl -s -o "$WORK/via.der" "$V$p"
+	cmp -s "$WORK/direct.der" "$WORK/via.der"
+}
+as_lookupd_within() { local s=$2; same() { as_lookupd "$s"; }; wait_for "$1" same; }
+check "Varnish answers as lookupd does for it now" as_lookupd_within 10 "$S_gone"
+check "... which is not good" test "$(openssl ocsp -respin "$WORK/via.der" -issuer "$CA/ca.pem" \
+	-serial "0x$S_gone" -noverify 2>/dev/null | sed -n "s/^0x$S_gone: //p")" != good
+check "the control is still cached good" test "$(status_via "$S_ctl")" = good
 
 log "revoke, publish with purge_method = ban (BAN per tag)"
 revoke "$CA" "$S_ban" -crl_reason keyCompromise
