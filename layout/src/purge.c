@@ -346,9 +346,11 @@ static int perform(const struct purge *p, const struct purge_req *r, struct err 
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (!purge_answer_ok(p->preset, status, a.text ? a.text : "",
-	    a.too_big ? PURGE_ANSWER_BODY_MAX + 1 : a.len, r->items, r->nitems, why,
-	    sizeof(why))) {
+	if (a.too_big)
+		snprintf(why, sizeof(why), "HTTP status %ld, an answer longer than %d bytes",
+		    status, PURGE_ANSWER_BODY_MAX);
+	if (a.too_big || !purge_answer_ok(p->preset, status, a.text ? a.text : "", a.len,
+	    r->items, r->nitems, why, sizeof(why))) {
 		err_set(e, "purge %s %s: %s: %s", r->method, name, why,
 		    log_escape(shown, sizeof(shown), a.text ? a.text : "",
 		    a.len < PURGE_ANSWER_MAX ? a.len : PURGE_ANSWER_MAX));
