@@ -115,24 +115,18 @@ void reply_caching(struct reply *r, const struct signed_response *resp,
 
 void reply_cache_tags(struct reply *r, const struct req_certid *id, int which)
 {
-	char issuer[PURGE_TAG_MAX + 1], cert[PURGE_TAG_MAX + 1];
+	char v[PURGE_TAGS_MAX + 1];
 
-	if (which == CACHE_TAGS_NO ||
-	    purge_tag(issuer, sizeof(issuer), id->alg, id->key_hash, NULL) < 0 ||
-	    purge_tag(cert, sizeof(cert), id->alg, id->key_hash, &id->serial) < 0)
-		return;
-	if (which & CACHE_TAGS_CACHE_TAG) {
+	if ((which & CACHE_TAGS_CACHE_TAG) &&
+	    purge_tags(v, sizeof(v), ',', id->alg, id->key_hash, &id->serial) >= 0) {
 		REPLY_LIT(r, "Cache-Tag: ");
-		reply_str(r, issuer);
-		REPLY_LIT(r, ",");
-		reply_str(r, cert);
+		reply_str(r, v);
 		REPLY_LIT(r, "\r\n");
 	}
-	if (which & CACHE_TAGS_SURROGATE) {
+	if ((which & CACHE_TAGS_SURROGATE) &&
+	    purge_tags(v, sizeof(v), ' ', id->alg, id->key_hash, &id->serial) >= 0) {
 		REPLY_LIT(r, "Surrogate-Key: ");
-		reply_str(r, issuer);
-		REPLY_LIT(r, " ");
-		reply_str(r, cert);
+		reply_str(r, v);
 		REPLY_LIT(r, "\r\n");
 	}
 }

@@ -547,8 +547,10 @@ static void upload_all(struct run *r)
 	upload_opts_of(r->c, &uo);
 	/* Each shard's marker has its own name: one "generation" rewritten by
 	 * every shard could only say which one finished last. */
-	if (shard_marker_name(&r->c->shard, marker, sizeof(marker)) == 0)
+	if (shard_marker_name(&r->c->shard, marker, sizeof(marker)) == 0) {
 		uo.marker_name = marker;
+		uo.shard = &r->c->shard;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = upload_tree(&uo, r->c->tree, r->now, &n, &e);
 	double secs = seconds_since(&t0);

@@ -137,7 +137,8 @@ int publish_ca_result(const struct pub_ca *p);
 struct purge;
 int purge_step_open(const struct config *c, struct purge **out);
 /* After the commit (and the upload): queues what changed status in
- * committed CAs, and the pending file's items, sends them, keeps what
+ * committed CAs (and every certificate removed from their source), and
+ * the pending file's items, sends them, keeps what
  * failed. hold: the upload failed, so everything is kept for a later run
  * instead. Returns 0, or -1 when some purge failed or was held (logged,
  * counted in the summary). */

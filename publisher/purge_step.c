@@ -1,6 +1,6 @@
-/* The purge step of a run: after the commit, what changed status is
- * purged from the caches in front of the responder (purge.h), together
- * with what an earlier run could not purge. */
+/* The purge step of a run: after the commit, what changed status, and
+ * what was removed, is purged from the caches in front of the responder
+ * (purge.h), together with what an earlier run could not purge. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,8 +109,12 @@ static int queue_changes(struct purge *pg, const struct config *c, const struct 
 		const char *bases = p->conf->purge_base ? p->conf->purge_base : c->purge_base;
 		if (!p->committed)
 			continue;
-		for (size_t k = 0; k < p->nchanged; k++) {
-			const struct serial *s = &p->recs.v[p->changed[k]].serial;
+		/* Changed statuses, and certificates gone from the source: a
+		 * cache would go on serving their last answer (good, often)
+		 * until max-age, though the responder no longer gives it. */
+		for (size_t k = 0; k < p->nchanged + p->nremoved; k++) {
+			const struct serial *s = k < p->nchanged ?
+			    &p->recs.v[p->changed[k]].serial : &p->removed[k - p->nchanged];
 			int r = purge_kind(pg) == PURGE_URL ? add_urls(pg, bases, p, s, e) :
 			    add_tags(pg, p, s, e);
 			if (r != 0)

@@ -264,29 +264,43 @@ size_t purge_queued(const struct purge *p)
 
 /* ---- HTTP ---- */
 
+/* The answer, whole up to PURGE_ANSWER_BODY_MAX, to judge it. */
 struct answer {
-	char text[PURGE_ANSWER_MAX + 1];
-	size_t len;
+	char *text;
+	size_t len, cap;
+	int too_big;
 };
 
 static size_t on_body(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct answer *a = arg;
-	size_t n = size * nmemb, room = PURGE_ANSWER_MAX - a->len;
+	size_t n = size * nmemb;
+	char *v;
 
-	memcpy(a->text + a->len, buf, n < room ? n : room);
-	a->len += n < room ? n : room;
+	if (a->too_big || n > PURGE_ANSWER_BODY_MAX - a->len) {
+		a->too_big = 1;
+		return n;	/* read on, judged a failure */
+	}
+	if ((v = array_grow(a->text, &a->cap, a->len + n + 1, 1)) == NULL) {
+		a->too_big = 1;
+		return n;
+	}
+	a->text = v;
+	memcpy(a->text + a->len, buf, n);
+	a->len += n;
 	a->text[a->len] = '\0';
 	return n;
 }
 
-/* One attempt. Returns 0 for a 2xx, else -1 with a message naming the
- * URL (redacted) and what came back; never a header (they hold keys). */
-static int perform(const struct purge_req *r, struct err *e)
+/* One attempt. Returns 0 for an answer the provider documents as success
+ * (purge_answer_ok), else -1 with a message naming the URL (redacted) and
+ * what came back; never a header (they hold keys). */
+static int perform(const struct purge *p, const struct purge_req *r, struct err *e)
 {
 	char name[FETCH_URL_MAX + 1], errbuf[CURL_ERROR_SIZE] = "", ua[64], shown[256];
+	char why[128];
 	struct curl_slist *h = NULL, *n;
-	struct answer a = { "", 0 };
+	struct answer a = { NULL, 0, 0, 0 };
 	CURL *c = curl_easy_init();
 	CURLcode rc = CURLE_OK;
 	long status = 0;
@@ -332,9 +346,14 @@ static int perform(const struct purge_req *r, struct err *e)
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299) {
-		err_set(e, "purge %s %s: HTTP status %ld: %s", r->method, name, status,
-		    log_escape(shown, sizeof(shown), a.text, a.len));
+	if (a.too_big)
+		snprintf(why, sizeof(why), "HTTP status %ld, an answer longer than %d bytes",
+		    status, PURGE_ANSWER_BODY_MAX);
+	if (a.too_big || !purge_answer_ok(p->preset, status, a.text ? a.text : "", a.len,
+	    r->items, r->nitems, why, sizeof(why))) {
+		err_set(e, "purge %s %s: %s: %s", r->method, name, why,
+		    log_escape(shown, sizeof(shown), a.text ? a.text : "",
+		    a.len < PURGE_ANSWER_MAX ? a.len : PURGE_ANSWER_MAX));
 		goto out;
 	}
 	ret = 0;
@@ -344,6 +363,7 @@ oom:
 out:
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
+	free(a.text);
 	return ret;
 }
 
@@ -382,7 +402,7 @@ static int send_batch(struct purge *p, const struct purge_req *r, int64_t *next,
 	for (int64_t attempt = 0;; attempt++) {
 		rate_wait(p, next);
 		st->requests++;
-		if (perform(r, e) == 0)
+		if (perform(p, r, e) == 0)
 			return 0;
 		if (attempt == p->retries)
 			return -1;
@@ -408,6 +428,8 @@ int purge_send(struct purge *p, struct purge_stats *st, struct err *e)
 			ok = -1;
 			count = 1;	/* this item cannot be sent: kept, and on */
 		} else {
+			r.items = (const char *const *)p->item + i;
+			r.nitems = count;
 			ok = send_batch(p, &r, &next, st, &last);
 			OPENSSL_cleanse(r.hdr, sizeof(r.hdr));
 			free(r.body);

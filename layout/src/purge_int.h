@@ -40,6 +40,9 @@ struct purge_req {
 	size_t nhdr;
 	char *body;			/* malloc'd JSON, or NULL */
 	size_t len;
+	/* The queue's items this request purges (for judging the answer). */
+	const char *const *items;
+	size_t nitems;
 };
 
 /* Builds the request for the queued items from first on: as many as the

@@ -45,6 +45,18 @@ int purge_tag(char *out, size_t cap, enum hash_alg alg, const uint8_t *key_hash,
 	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
+int purge_tags(char *out, size_t cap, char sep, enum hash_alg alg, const uint8_t *key_hash,
+    const struct serial *s)
+{
+	int a = purge_tag(out, cap, alg, key_hash, NULL), b;
+
+	if (a < 0 || (size_t)a + 2 > cap)
+		return -1;
+	out[a] = sep;
+	b = purge_tag(out + a + 1, cap - (size_t)a - 1, alg, key_hash, s);
+	return b < 0 ? -1 : a + 1 + b;
+}
+
 static int add_url(struct purge *p, const char *base, size_t blen, const char *key,
     struct err *e)
 {

@@ -24,6 +24,7 @@
 #include "ocsp/get_key.h"
 #include "ocsp/hex.h"
 #include "ocsp/serial.h"
+#include "ocsp/shard.h"
 #include "ocsp/status_index.h"
 #include "ocsp/tree.h"
 #include "upload_int.h"
@@ -431,6 +432,22 @@ static int is_alias(const struct up *u, const char *name)
 	return bsearch(c, u->aliases, u->naliases, sizeof(*u->aliases), alias_cmp) != NULL;
 }
 
+/* Whether name is a response ("<issuer>/<SERIAL>", "<issuer>/<hash>/<SERIAL>")
+ * whose serial belongs to this run's shard. issuer.meta, the marker and
+ * GET keys are not: several shards write or may own them. */
+static int own_response(const struct up *u, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	struct serial s;
+	struct err e;
+
+	if (u->o->shard == NULL || slash == NULL || strncmp(name, UPLOAD_GET_PREFIX,
+	    strlen(UPLOAD_GET_PREFIX)) == 0 || !serial_name_valid(slash + 1) ||
+	    serial_from_hex(&s, slash + 1, strlen(slash + 1), &e) != 0)
+		return 0;
+	return shard_owns(u->o->shard, &s);
+}
+
 /* One listed object: the tree's names become manifest entries, with the
  * local hash when the ETag proves the bytes (unchanged), else an empty
  * hash (sent again if the tree has it, deleted if not). Foreign keys are
@@ -453,8 +470,9 @@ static int list_item(void *arg, const struct upload_list_item *it, struct err *e
 	if (lo == NULL && is_alias(u, rel))
 		return 0;	/* a "//" key listed collapsed: ours, and not stray */
 	/* A sharded run shares the prefix with the other shards: what this
-	 * shard's tree lacks may well be theirs, so it is never deleted. */
-	if (lo == NULL && u->o->marker_name != NULL) {
+	 * shard's tree lacks is deleted only when it is provably its own. */
+	if (lo == NULL && (u->o->marker_name != NULL || u->o->shard != NULL) &&
+	    !own_response(u, rel)) {
 		u->c->foreign++;
 		return 0;
 	}
@@ -689,6 +707,9 @@ static int prepare_put(void *arg, size_t i, struct upload_req *r, struct err *e)
 	r->content_type = lo->kind == OBJ_RESPONSE || lo->kind == OBJ_GETKEY ? CT_RESPONSE :
 	    CT_TEXT;
 	cache_control(u, lo, r->cache_control, sizeof(r->cache_control));
+	if ((lo->kind == OBJ_RESPONSE || lo->kind == OBJ_GETKEY) &&
+	    upload_response_tags(r->body, r->len, r, e) != 0)
+		return err_prefix(e, "%s", path);
 	return 0;
 }
 

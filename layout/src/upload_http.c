@@ -166,6 +166,27 @@ static int add(struct curl_slist **l, const char *line)
 	return 0;
 }
 
+/* A response's cache tags. S3 gives back only x-amz-meta-* of what a PUT
+ * carried (signed with the rest: libcurl signs every header it is
+ * given), so the CDN maps those to its purge header (contrib/cdn); a
+ * WebDAV origin gets the headers themselves, which a server that keeps
+ * them may serve (nginx's dav module does not: contrib/cdn). */
+static int tag_headers(const struct upload_http *h, struct slot *s, char *line,
+    size_t size)
+{
+	int s3 = h->t->kind == UPLOAD_S3;
+
+	if (s->req.cache_tag[0] == '\0')
+		return 0;
+	snprintf(line, size, "%s: %s", s3 ? "x-amz-meta-cache-tag" : "Cache-Tag",
+	    s->req.cache_tag);
+	if (add(&s->hdrs, line) != 0)
+		return -1;
+	snprintf(line, size, "%s: %s", s3 ? "x-amz-meta-surrogate-key" : "Surrogate-Key",
+	    s->req.surrogate_key);
+	return add(&s->hdrs, line);
+}
+
 static int headers(struct upload_http *h, struct slot *s)
 {
 	char line[UPLOAD_TOKEN_MAX + 64], hex[65];
@@ -176,6 +197,8 @@ static int headers(struct upload_http *h, struct slot *s)
 			return -1;
 		snprintf(line, sizeof(line), "Cache-Control: %s", s->req.cache_control);
 		if (add(&s->hdrs, line) != 0)
+			return -1;
+		if (tag_headers(h, s, line, sizeof(line)) != 0)
 			return -1;
 	}
 	if (h->t->kind != UPLOAD_S3)

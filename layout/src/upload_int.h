@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ocsp/err.h"
+#include "ocsp/purge.h"
 #include "ocsp/upload.h"
 
 enum upload_method { UPLOAD_PUT, UPLOAD_DELETE, UPLOAD_MKCOL, UPLOAD_GET };
@@ -28,7 +29,23 @@ struct upload_req {
 	uint8_t sha256[32];		/* of the body (S3 signs it) */
 	const char *content_type;	/* static strings */
 	char cache_control[96];
+	/* Responses: purge_tags with ',' and with ' ', sent as S3 metadata
+	 * (x-amz-meta-cache-tag, x-amz-meta-surrogate-key) or, to a WebDAV
+	 * origin, as the Cache-Tag and Surrogate-Key request headers. "" for
+	 * the other objects. */
+	char cache_tag[PURGE_TAGS_MAX + 1];
+	char surrogate_key[PURGE_TAGS_MAX + 1];
 };
+
+/* Responses are read whole (upload.c's UPLOAD_OBJECT_MAX). */
+#define UPLOAD_TAGS_DER_MAX (1024 * 1024)
+
+/* Fills r's cache_tag and surrogate_key from the CertID of the first
+ * SingleResponse of the DER OCSPResponse der (len bytes, untrusted: it is
+ * parsed, not verified). Returns 0, or -1 (e set, both left "") for bytes
+ * that are not a successful response with a CertID lookupd can answer. */
+int upload_response_tags(const uint8_t *der, size_t len, struct upload_req *r,
+    struct err *e);
 
 /* A list of jobs. prepare fills the request of job i (called again for
  * each retry); a job it fails (-1, e) is reported failed without a

@@ -15,7 +15,7 @@ command -v varnishd >/dev/null || { echo "FAIL: varnishd is not installed (contr
 
 CA=$WORK/ca
 make_ca "$CA" ec "Purge CA"
-for n in ctl url ban cf fa ak fail; do
+for n in ctl url ban gone cf fa ak fail softcf softfa softak; do
 	eval "S_$n=\$(issue \"\$CA\" $n)"
 done
 T=$WORK/tree
@@ -74,6 +74,7 @@ warm() {
 check "the control certificate's answer is cached (a HIT, tagged)" warm "$S_ctl"
 check "the URL-purged certificate's answer is cached" warm "$S_url"
 check "the tag-banned certificate's answer is cached" warm "$S_ban"
+check "the certificate to be removed: its answer is cached" warm "$S_gone"
 
 log "control: revoke without a purge"
 revoke "$CA" "$S_ctl" -crl_reason keyCompromise
@@ -101,6 +102,26 @@ printf 'purge delay: publish run %d ms, revoked answer from Varnish %d ms after 
 check "the control is still cached good (a purge is per certificate)" test "$(status_via "$S_ctl")" = good
 check "no pending file after a purge that worked" test ! -e "$T/.purge-pending"
 
+log "a certificate removed from the index: its URLs are purged too"
+grep -v "	$S_gone	" "$CA/index.txt" > "$WORK/idx" && cp "$WORK/idx" "$CA/index.txt"
+out=$(publish --purge "$V" --purge-base "$V/ocsp") || fail "publish with --purge: exit $?"
+echo "$out"
+check "its 8 URLs purged" contains "$out" "purge: 8 purged, 0 failed"
+# as_lookupd SERIAL: Varnish gives what lookupd itself answers now (for a
+# serial it no longer knows), not the cached good answer.
+as_lookupd() {
+	local p
+	p=$(get_path "$1")
+	curl -s -o "$WORK/direct.der" "$URL$p"
+	curl -s -o "$WORK/via.der" "$V$p"
+	cmp -s "$WORK/direct.der" "$WORK/via.der"
+}
+as_lookupd_within() { local s=$2; same() { as_lookupd "$s"; }; wait_for "$1" same; }
+check "Varnish answers as lookupd does for it now" as_lookupd_within 10 "$S_gone"
+check "... which is not good" test "$(openssl ocsp -respin "$WORK/via.der" -issuer "$CA/ca.pem" \
+	-serial "0x$S_gone" -noverify 2>/dev/null | sed -n "s/^0x$S_gone: //p")" != good
+check "the control is still cached good" test "$(status_via "$S_ctl")" = good
+
 log "revoke, publish with purge_method = ban (BAN per tag)"
 revoke "$CA" "$S_ban" -crl_reason keyCompromise
 cp "$WORK/pub.conf" "$WORK/ban.conf"
@@ -125,11 +146,27 @@ class H(http.server.BaseHTTPRequestHandler):
         with open(os.path.join(d, "log.jsonl"), "a") as f:
             f.write(json.dumps({"method": self.command, "path": self.path,
                                 "headers": dict(self.headers.items()), "body": body}) + "\n")
-        code = 500 if os.path.exists(os.path.join(d, "fail")) else 200
+        # The success each provider documents; with "soft" a 2xx whose body
+        # says the purge failed; with "fail" a 500.
+        soft = os.path.exists(os.path.join(d, "soft"))
+        if self.path.startswith("/client/v4/"):
+            code, ans = 200, {"success": not soft, "errors": [{"code": 1134,
+                "message": "Invalid url"}] if soft else [], "messages": [],
+                "result": None if soft else {"id": "023e105f"}}
+        elif self.path.startswith("/service/"):
+            keys = json.loads(body).get("surrogate_keys", [])
+            code, ans = 200, ({"msg": "Bad request", "detail": "no such key"} if soft else
+                {k: "108-1391560174-%d" % i for i, k in enumerate(keys)})
+        else:
+            code, ans = 201, {"httpStatus": 400 if soft else 201, "detail":
+                "Request accepted", "estimatedSeconds": 5, "purgeId": "e535071c",
+                "supportId": "17PY1321286429616716-211907680"}
+        if os.path.exists(os.path.join(d, "fail")):
+            code, ans = 500, {"success": False}
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(b'{"success":%s}' % (b"true" if code == 200 else b"false"))
+        self.wfile.write(json.dumps(ans).encode())
     def log_message(self, *a):
         pass
 s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
@@ -236,6 +273,33 @@ echo "$out"
 check "the next run sends the pending purge" contract fail "
 assert 'ocsp-$KEYHEX-$S_fail' in b['surrogate_keys'], b"
 check "and removes the pending file" test ! -e "$T/.purge-pending"
+log "a 2xx whose body says the purge failed: kept pending, exit 5; a good answer clears it"
+touch "$REC/soft"
+for p in cf fa ak; do
+	revoke "$CA" "$(eval echo "\$S_soft$p")" -crl_reason keyCompromise
+	: > "$REC/log.jsonl"
+	set +e
+	out=$("$PUBLISHER" --no-progress -c "$WORK/$p.conf" --out "$T" 2>&1)
+	rc=$?
+	set -e
+	check "$p: exit 5 when the answer says it failed" test "$rc" = 5
+	case $p in
+	cf) check "... named: success is not true" contains "$out" '"success" is not true' ;;
+	fa) check "... named: no purge id per key" contains "$out" 'nor a purge id per key' ;;
+	ak) check "... named: httpStatus is not 201" contains "$out" '"httpStatus" is not 201' ;;
+	esac
+	check "... retried ($(wc -l < "$REC/log.jsonl") requests)" test "$(wc -l < "$REC/log.jsonl")" -gt 1
+	check "... and kept in .purge-pending" test -s "$T/.purge-pending"
+	rm "$REC/soft"
+	: > "$REC/log.jsonl"
+	out=$("$PUBLISHER" --no-progress -c "$WORK/$p.conf" --out "$T" 2>&1) && rc=0 || rc=$?
+	check "$p: the next run, answered as documented, exits 0" test "$rc" = 0
+	check "... sending the pending purge" test "$(wc -l < "$REC/log.jsonl")" = 1
+	check "... and clears .purge-pending" test ! -e "$T/.purge-pending"
+	touch "$REC/soft"
+done
+rm -f "$REC/soft"
+
 check "lookupd does not serve the dot file" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/.purge-pending")" != 200
 
 finish

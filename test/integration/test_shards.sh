@@ -3,8 +3,12 @@
 # tree, into one WebDAV origin (nginx) cover every certificate exactly
 # once, by the documented partition (1 + SHA-256(serial)[0:8] mod N);
 # each shard changes and deletes only its own objects, writes its own
-# marker, and a local tree made with another partition is refused.
+# marker, and a local tree made with another partition is refused. Then
+# two shards into one bucket of a real S3 server (s3.sh): the same, and a
+# shard that lost its manifest rebuilds it from the listing without
+# deleting the other shard's objects.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/s3.sh"
 
 CA=$WORK/ca
 make_ca "$CA" ec
@@ -145,5 +149,79 @@ for bad in 0/3 4/3 1/1025 x; do
 	check "--shard $bad: exit 1" test "$rc" = 1
 	check "... named" contains "$out" "is not K/N with 1 <= K <= N <= 1024"
 done
+
+log "two shards into one S3 bucket, each with its own --state"
+start_s3
+export AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET
+# s3shard K [ARGS...]: shard K of 2 into s3://$BUCKET/ocsp.
+s3shard() {
+	local k=$1
+	shift
+	"$PUBLISHER" --no-progress --index "$CA/index.txt" --issuer "$CA/ca.pem" \
+		--signer "$CA/ca.pem" --key "$CA/ca.key" --out "s3://$BUCKET/ocsp" \
+		--state "$WORK/s3state$k" --s3-endpoint "http://127.0.0.1:$S3PORT" --shard "$k/2" "$@"
+}
+# s3responses: the response names the bucket holds for the issuer.
+s3responses() {
+	find "$S3DATA/$BUCKET/ocsp/$DIR" -maxdepth 1 -name '*._S3rver_object' -printf '%f\n' |
+		sed 's/\._S3rver_object$//' | grep -E '^[0-9A-F]+$' | sort
+}
+s3obj() { echo "$S3DATA/$BUCKET/ocsp/$1._S3rver_object"; }
+TOTAL=$(wc -l <"$CA/index.txt")
+for k in 1 2; do
+	out=$(s3shard "$k" 2>&1) && rc=0 || rc=$?
+	check "shard $k/2 into the bucket (exit 0)" test "$rc" = 0
+	echo "$out" | tail -1
+done
+check "the bucket holds one response per certificate ($TOTAL)" diff <(s3responses) <(serials)
+all=$(for k in 1 2; do responses "$WORK/s3state$k/$DIR"; done | sort)
+check "each in exactly one shard's tree" test -z "$(uniq -d <<<"$all")"
+bad=0
+for k in 1 2; do
+	for s in $(responses "$WORK/s3state$k/$DIR"); do
+		[ "$(owner "$s" 2)" = "$k" ] && cmp -s "$(s3obj "$DIR/$s")" "$WORK/s3state$k/$DIR/$s" ||
+			bad=$((bad + 1))
+	done
+done
+check "every object is its owner's response, byte for byte ($bad not)" test "$bad" = 0
+for k in 1 2; do
+	check "marker shards/$k-of-2 in the bucket is shard $k's, saying its part" \
+		bash -c "cmp -s '$(s3obj "shards/$k-of-2")' '$WORK/s3state$k/generation' &&
+			grep -qx 'shard = $k/2' '$(s3obj "shards/$k-of-2")'"
+done
+check "no root generation in the bucket" test ! -e "$(s3obj generation)"
+
+# A certificate of shard 1, removed from the index.
+for s in $(responses "$WORK/s3state1/$DIR"); do G=$s; break; done
+grep -v "	$G	" "$CA/index.txt" > "$WORK/idx" && cp "$WORK/idx" "$CA/index.txt"
+out=$(s3shard 2 2>&1) && rc=0 || rc=$?
+check "shard 2 after a removal in shard 1: exit 0, nothing deleted" contains "$out" " 0 deleted, 0 failed"
+check "... $G stays in the bucket" test -e "$(s3obj "$DIR/$G")"
+gen2=$(cat "$(s3obj shards/2-of-2)")
+rm -f "$WORK"/s3state2/.target/*.manifest
+out=$(s3shard 2 --force 2>&1) && rc=0 || rc=$?
+check "shard 2 without its manifest (rebuilt from the listing) and re-signing: exit 0" test "$rc" = 0
+check "... deletes nothing of shard 1's" contains "$out" " 0 deleted, 0 failed"
+check "... counting shard 1's objects foreign" contains "$out" "foreign, left alone"
+check "... $G still there" test -e "$(s3obj "$DIR/$G")"
+check "... its new marker sent" test "$(cat "$(s3obj shards/2-of-2)")" != "$gen2"
+check "... and shard 1's marker left alone" cmp -s "$(s3obj shards/1-of-2)" "$WORK/s3state1/generation"
+# Shard 1 lost its manifest too: the listing alone must tell its removed
+# certificate (its serial is shard 1's) from shard 2's objects.
+rm -f "$WORK"/s3state1/.target/*.manifest
+out=$(s3shard 1 2>&1) && rc=0 || rc=$?
+check "shard 1, its manifest rebuilt from the listing, deletes its removed certificate" \
+	contains "$out" " 1 deleted, 0 failed"
+check "... gone from the bucket" test ! -e "$(s3obj "$DIR/$G")"
+check "the bucket holds one response per certificate again ($((TOTAL - 1)))" \
+	diff <(s3responses) <(serials)
+bad=0
+for k in 1 2; do
+	for s in $(responses "$WORK/s3state$k/$DIR"); do
+		cmp -s "$(s3obj "$DIR/$s")" "$WORK/s3state$k/$DIR/$s" || bad=$((bad + 1))
+	done
+done
+check "... each its owner's current response ($bad not)" test "$bad" = 0
+stop_s3
 
 finish

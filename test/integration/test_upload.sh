@@ -4,53 +4,7 @@
 # and to nginx's WebDAV module: bytes and headers of what lands there,
 # only changes sent, deletions, a target killed mid-run, the marker last.
 source "$(dirname "$0")/lib.sh"
-
-S3RVER_VERSION=5.0.0
-NPM_DIR=${NPM_DIR:-$(cd "$(dirname "$PUBLISHER")/.." 2>/dev/null && pwd)/test/npm}
-S3RVER_JS=$(dirname "$0")/s3rver.js
-S3RVER_MOD=$(cd "$NPM_DIR" 2>/dev/null && pwd || echo "$NPM_DIR")/node_modules/@20minutes/s3rver
-
-if [ ! -f "$S3RVER_MOD/package.json" ] ||
-	! grep -q "\"version\": \"$S3RVER_VERSION\"" "$S3RVER_MOD/package.json"; then
-	log "installing @20minutes/s3rver $S3RVER_VERSION into $NPM_DIR (once)"
-	mkdir -p "$NPM_DIR"
-	npm install --no-audit --no-fund --loglevel=error --prefix "$NPM_DIR" \
-		"@20minutes/s3rver@$S3RVER_VERSION" >/dev/null 2>"$WORK/npm.log" ||
-		{ cat "$WORK/npm.log"; fail "npm install @20minutes/s3rver (offline?)"; finish; }
-fi
-
-export S3_KEY=AKIAOCSPTEST S3_SECRET=ocsp-test-secret-1234
-BUCKET=ocsp-bucket
-S3DATA=$WORK/s3data
-S3LOG=$WORK/s3rver.log
-S3PID=
-
-# start_s3 [PORT]: starts the S3 server (on PORT, else a free one), sets
-# $S3PORT and $S3PID.
-start_s3() {
-	rm -f "$WORK/s3.port"
-	# s3rver makes ListObjectsV2 continuation tokens with DES, which
-	# OpenSSL 3 keeps in its legacy provider.
-	node --openssl-legacy-provider "$S3RVER_JS" "$S3RVER_MOD" "$S3DATA" "$BUCKET" "$WORK/s3.port" "${1:-0}" \
-		>>"$S3LOG" 2>&1 &
-	S3PID=$!
-	PIDS+=("$S3PID")
-	wait_for 20 test -s "$WORK/s3.port" || { fail "s3rver did not start"; tail "$S3LOG"; finish; }
-	S3PORT=$(cat "$WORK/s3.port")
-}
-stop_s3() { kill "$S3PID" 2>/dev/null; wait "$S3PID" 2>/dev/null || true; }
-# stored: how many PUTs the S3 server has taken so far.
-stored() { grep -c 'Stored object' "$S3LOG" || true; }
-
-# s3get NAME OUT [SECRET]: a signed GET of one object; headers in OUT.h,
-# prints the status.
-s3get() {
-	curl -s -o "$2" -D "$2.h" -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" \
-		--user "$S3_KEY:${3:-$S3_SECRET}" \
-		-H "x-amz-content-sha256: $(sha256sum /dev/null | cut -c1-64)" \
-		"http://127.0.0.1:$S3PORT/$BUCKET/ocsp/$1"
-}
-header() { tr -d '\r' <"$1" | sed -n "s/^$2: //Ip"; }
+source "$(dirname "$0")/s3.sh"
 
 publish() { "$PUBLISHER" --no-progress "$@"; }
 CA=$WORK/ca
@@ -90,9 +44,17 @@ check "... as application/ocsp-response" test "$(header "$WORK/get.h" Content-Ty
 cc=$(header "$WORK/get.h" Cache-Control)
 check "... Cache-Control public, no-transform, must-revalidate" \
 	contains "$cc" "public, max-age=3600, no-transform, must-revalidate"
+check "... tagged for purges by tag: x-amz-meta-cache-tag (issuer's, certificate's)" \
+	test "$(header "$WORK/get.h" x-amz-meta-cache-tag)" = "ocsp-$DIR,ocsp-$DIR-$S1"
+check "... and x-amz-meta-surrogate-key" \
+	test "$(header "$WORK/get.h" x-amz-meta-surrogate-key)" = "ocsp-$DIR ocsp-$DIR-$S1"
+s3head "$DIR/$S1" "$WORK/head" >/dev/null
+check "HEAD of the object returns both" bash -c "grep -qix 'x-amz-meta-cache-tag: ocsp-$DIR,ocsp-$DIR-$S1' <(tr -d '\r' <'$WORK/head.h') &&
+	grep -qix 'x-amz-meta-surrogate-key: ocsp-$DIR ocsp-$DIR-$S1' <(tr -d '\r' <'$WORK/head.h')"
 code=$(s3get generation "$WORK/gen")
 check "the marker is there, the local one" cmp -s "$WORK/gen" "$T/generation"
 check "... not cached" test "$(header "$WORK/gen.h" Cache-Control)" = no-cache
+check "... and carries no tags" test -z "$(header "$WORK/gen.h" x-amz-meta-cache-tag)"
 check "issuer.meta is there" test "$(s3get "$DIR/issuer.meta" "$WORK/meta")" = 200
 check "status.idx is not" test "$(s3get "$DIR/status.idx" "$WORK/idx")" = 404
 check "the manifest sits next to the tree" bash -c "ls '$T'/.target/*.manifest >/dev/null"
@@ -212,6 +174,10 @@ KARGS=(--no-progress -c "$WORK/kpub.conf" --state "$KT" --out "s3://$BUCKET/keys
 out=$("$PUBLISHER" "${KARGS[@]}" 2>&1) && rc=0 || rc=$?
 check "publish --get-keys to S3 (exit 0)" test "$rc" = 0
 echo "$out" | tail -2
+# lookupd on the same tree, tagging its answers: the objects must carry
+# the same tags (one function makes both, purge_tags).
+printf 'tree = %s\n[lookupd]\ncache_tags = both\n' "$KT" > "$WORK/klookupd.conf"
+start_lookupd -c "$WORK/klookupd.conf" || fail "lookupd on the keys tree"
 # anon PATH OUT: an unsigned GET as a CDN in front of a public bucket
 # sends it, the path as given; prints the status and content type.
 anon() { curl -s --path-as-is -o "$2" -w '%{http_code} %{content_type}' \
@@ -232,6 +198,13 @@ for h in sha1 sha256; do
 	raw=$(kb64 "$WORK/kr.der")
 	check "$h: the raw GET path is served, byte for byte" serves "$raw" "$file"
 	check "$h: the percent-encoded one too" serves "$(pct "$raw")" "$file"
+	curl -s -o /dev/null -D "$WORK/kl.h" "$URL/$raw"
+	curl -s -I -o /dev/null -D "$WORK/ks.h" "http://127.0.0.1:$S3PORT/$BUCKET/keys/get/$raw"
+	lt=$(header "$WORK/kl.h" Cache-Tag)
+	check "$h: the key's object carries lookupd's Cache-Tag for the request ($lt)" \
+		test -n "$lt" -a "$(header "$WORK/ks.h" x-amz-meta-cache-tag)" = "$lt"
+	check "$h: ... and its Surrogate-Key" test "$(header "$WORK/ks.h" x-amz-meta-surrogate-key)" = \
+		"$(header "$WORK/kl.h" Surrogate-Key)"
 	r=$(openssl ocsp -respin "$WORK/kbody" -issuer "$KCA/ca.pem" -"$h" -cert "$KCA/$KGOOD.pem" \
 		-CAfile "$KCA/ca.pem" 2>&1 || true)
 	check "$h: openssl verifies what S3 served" contains "$r" "Response verify OK"
@@ -327,6 +300,8 @@ events { worker_connections 64; }
 http {
     log_format up '\$request_method \$uri \$status';
     access_log $NG/logs/access.log up;
+    log_format tags '\$request_method \$uri [\$http_cache_tag] [\$http_surrogate_key]';
+    access_log $NG/logs/tags.log tags;
     client_body_temp_path $NG/tmp;
     server {
         listen 127.0.0.1:$NPORT;
@@ -352,6 +327,11 @@ curl -s -o "$WORK/get" "$DAV/$DIR/$S1"
 check "a response byte for byte" cmp -s "$WORK/get" "$T/$DIR/$S1"
 check "the same tree on the origin" diff -r -x status.idx -x '.*' "$T" "$NG/www/dav/ocsp"
 check "MKCOL made the issuer directory" grep -q "MKCOL /dav/ocsp/$DIR/ 201" "$NG/logs/access.log"
+check "the PUT of a response carried Cache-Tag and Surrogate-Key" \
+	grep -qx "PUT /dav/ocsp/$DIR/$S1 \[ocsp-$DIR,ocsp-$DIR-$S1\] \[ocsp-$DIR ocsp-$DIR-$S1\]" "$NG/logs/tags.log"
+check "... the marker's none" grep -qx "PUT /dav/ocsp/generation \[-\] \[-\]" "$NG/logs/tags.log"
+check "nginx's dav module keeps no request header: GET of the object has no Cache-Tag (contrib/cdn)" \
+	bash -c "! curl -s -D - -o /dev/null '$DAV/$DIR/$S1' | grep -qi '^Cache-Tag'"
 
 mtime() { stat -c %.9Y "$1"; }
 newest_other() { find "$NG/www/dav/ocsp" -type f ! -name generation -printf '%T@\n' | sort -n | tail -1; }

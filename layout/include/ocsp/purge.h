@@ -25,8 +25,8 @@
  * {"objects":[...]}, EdgeGrid-signed).
  *
  * Requests are batched to the provider's documented maximum, spaced to at
- * most `rate` a second, and a failed one (no answer, or a status outside
- * 2xx) is retried `retries` times with doubling back-off. Items still
+ * most `rate` a second, and a failed one (no answer, or an answer that
+ * is not the provider's documented success: purge_answer_ok) is retried `retries` times with doubling back-off. Items still
  * failing stay in the queue, for purge_pending_save to keep until the next
  * run: a purge is never dropped silently.
  *
@@ -117,6 +117,16 @@ int purge_add_urls(struct purge *p, const char *base, enum hash_alg alg,
 int purge_tag(char *out, size_t cap, enum hash_alg alg, const uint8_t *key_hash,
     const struct serial *s);
 
+/* The tags of one certificate's answer as one header value: its issuer's
+ * tag and its own, joined by sep: ',' for Cache-Tag (Cloudflare, Akamai,
+ * Varnish bans), ' ' for Surrogate-Key (Fastly). lookupd sends it on its
+ * cacheable answers, and the uploader attaches it to the responses it
+ * sends (upload.h), so that one purge by tag reaches what either served.
+ * Returns its length, or -1 when cap is short. */
+#define PURGE_TAGS_MAX (2 * PURGE_TAG_MAX + 1)
+int purge_tags(char *out, size_t cap, char sep, enum hash_alg alg, const uint8_t *key_hash,
+    const struct serial *s);
+
 /* What purge_send did. */
 struct purge_stats {
 	size_t purged;		/* items in batches the provider accepted */
@@ -139,6 +149,34 @@ int purge_pending_load(struct purge *p, const char *dir, size_t *skipped, struct
 /* Writes the queued items to dir/PURGE_PENDING_NAME atomically (synced),
  * or removes the file when the queue is empty. Returns 0 or -1. */
 int purge_pending_save(const struct purge *p, const char *dir, struct err *e);
+
+/* ---- judging an answer (purge_answer.c; exposed for tests) ---- */
+
+/* Kept of a provider's answer to judge it: Fastly's to a batch of 256
+ * keys is about 32 KiB. A longer one is not taken for a success. */
+#define PURGE_ANSWER_BODY_MAX (256 * 1024)
+/* Nesting of JSON values skipped while looking for a member. */
+#define PURGE_JSON_DEPTH_MAX 32
+
+/* Finds member name (compared as written, escapes not decoded) among the
+ * top-level members of the JSON object in body (len bytes, untrusted,
+ * need not be NUL-terminated). Returns 1 with *val / *val_len the value's
+ * text (a string with its quotes), 0 when the object has no such member,
+ * -1 when body is not an object as far as it had to be read. */
+int purge_json_member(const char *body, size_t len, const char *name, const char **val,
+    size_t *val_len);
+
+/* Whether the provider accepted a request, from its HTTP status and the
+ * answer body (len bytes, untrusted) as each documents success:
+ *  - generic (Varnish, nginx): a 2xx status;
+ *  - Cloudflare: 2xx and "success": true (it answers errors with 200 and
+ *    "success": false too);
+ *  - Fastly: 2xx and "status": "ok", or every key of the batch (items,
+ *    nitems) answered with its purge id (a string);
+ *  - Akamai Fast Purge v3: 201 and "httpStatus": 201.
+ * Returns 1, or 0 with why (cap bytes) saying what was wrong. */
+int purge_answer_ok(enum purge_preset preset, long status, const char *body, size_t len,
+    const char *const *items, size_t nitems, char *why, size_t cap);
 
 /* EdgeGrid (EG1-HMAC-SHA256) Authorization header value for one request,
  * from the specification: signing key = base64(HMAC-SHA256(client_secret,

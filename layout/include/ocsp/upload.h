@@ -23,14 +23,22 @@
  * listing of the prefix: objects whose ETag is the local file's MD5 count
  * as held; other objects with tree names are sent again or, when the tree
  * lacks them, deleted; foreign names are left alone (c->foreign), and so
- * is a listed name a local "//" key collapses to. A failed listing fails
- * the run.
+ * is a listed name a local "//" key collapses to. A sharded run (shard)
+ * deletes only responses of its own serials: the prefix is shared. A
+ * failed listing fails the run.
  *
  * status.idx and the publisher's dot files stay local. Responses carry
  * Content-Type application/ocsp-response and "Cache-Control: public,
  * max-age=N, no-transform, must-revalidate" with N the seconds to the
  * response's nextUpdate (from status.idx) at upload time, at most
  * max_age; issuer.meta and generation are text/plain with "no-cache".
+ * Responses also carry the cache tags lookupd sets on its answer to
+ * their CertID (purge_tags, taken from the response's own CertID, so a
+ * GET key carries its response's): on S3 as the metadata
+ * x-amz-meta-cache-tag and x-amz-meta-surrogate-key (S3 returns only
+ * x-amz-meta-* of a PUT's headers; a CDN maps them, contrib/cdn), to a
+ * WebDAV origin as the Cache-Tag and Surrogate-Key request headers. A
+ * response the uploader cannot parse is not sent (a failed transfer).
  *
  * The manifest is rewritten atomically as transfers succeed, so a run
  * killed half-way resumes where it stopped. Once anything is sent, the
@@ -61,6 +69,7 @@
 
 #include "ocsp/err.h"
 #include "ocsp/get_key.h"
+#include "ocsp/shard.h"
 #include "ocsp/tree.h"
 
 #define UPLOAD_URL_MAX 2048
@@ -108,6 +117,12 @@ struct upload_opts {
 	 * NULL: "generation". Only the object's name differs; the manifest
 	 * keeps the local name. */
 	const char *marker_name;
+	/* Sharded runs: this run's part, for a manifest rebuilt from a
+	 * listing: a listed response this tree lacks is deleted only when its
+	 * serial is this shard's (shard_owns); other shards' objects, and
+	 * GET keys (whose serial the name does not spell), are left alone.
+	 * NULL: not sharded. */
+	const struct shard *shard;
 };
 
 struct upload_counts {
