@@ -19,6 +19,8 @@ if [ "${1:-}" = "--test" ]; then
 	# The upload test installs its S3 server (@20minutes/s3rver) with npm:
 	# Debian's, unless the machine already has a Node.js with npm.
 	command -v npm >/dev/null || packages+=(nodejs npm)
+	# promtool (in Debian's prometheus) checks lookupd's /metrics (test_metrics.sh).
+	packages+=(prometheus)
 fi
 
 as_root() {
@@ -42,6 +44,10 @@ install_packages() {
 	# nginx's package starts a server on port 80; the tests start their own.
 	if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
 		systemctl stop nginx || true
+	fi
+	# prometheus's package starts its server (port 9090); the tests only use promtool.
+	if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+		systemctl stop prometheus || true
 	fi
 }
 

@@ -178,7 +178,7 @@ static void open_answerers(void)
 			exit(2);
 		}
 		struct answerer_opts o = { s->tree ? root : NULL, 64, 1, MAX_CERTS,
-		    s->online_cache, c };
+		    s->online_cache, c, (int)c->stale };
 		if (answerer_new(&o, &answerers[i], &e) != 0) {
 			fprintf(stderr, "answerer_new %s: %s\n", s->label, e.msg);
 			exit(2);
