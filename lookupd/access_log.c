@@ -51,21 +51,32 @@ size_t access_log_escape(char *out, size_t cap, const char *in, size_t n)
 	return o;
 }
 
-static size_t field(char *out, size_t cap, size_t o, const char *s, size_t max)
+/* Appends one field (cut to what fits); *full once one did not fit at
+ * all: the fields after it are left out rather than shifted into its
+ * place, so a field's position always says what it is. */
+static size_t field(char *out, size_t cap, size_t o, const char *s, size_t max, int *full)
 {
-	size_t n = s ? strnlen(s, max) : 0;
+	size_t n = s ? strnlen(s, max) : 0, w;
 
-	if (o + 2 >= cap)
+	if (*full || o + 2 >= cap) {
+		*full = 1;
 		return o;
-	if (o > 0)
-		out[o++] = ' ';
-	return o + access_log_escape(out + o, cap - o, s, n);
+	}
+	w = access_log_escape(out + o + 1, cap - o - 1, s, n);
+	if (w == 0) {
+		*full = 1;
+		out[o] = '\0';
+		return o;
+	}
+	out[o] = ' ';
+	return o + 1 + w;
 }
 
 size_t access_log_format(char *out, size_t cap, const struct access_entry *e)
 {
 	char when[TIMEFMT_ISO_LEN + 1], code[8], us[24];
 	size_t o = 0;
+	int full = 0;
 
 	if (cap < 64)
 		return 0;
@@ -74,15 +85,15 @@ size_t access_log_format(char *out, size_t cap, const struct access_entry *e)
 	snprintf(code, sizeof(code), "%d", e->code);
 	snprintf(us, sizeof(us), "%llu", (unsigned long long)e->duration_us);
 	/* cap - 1: room is kept for the newline. */
-	o = field(out, cap - 1, o, when, sizeof(when));
-	o = field(out, cap - 1, o, e->client, 64);
-	o = field(out, cap - 1, o, e->method, ACCESS_LOG_FIELD_MAX);
-	o = field(out, cap - 1, o, e->issuer, 2 * 64);
-	o = field(out, cap - 1, o, e->serial, 2 * 64);
-	o = field(out, cap - 1, o, code, sizeof(code));
-	o = field(out, cap - 1, o, e->ocsp_status, 32);
-	o = field(out, cap - 1, o, e->source, 32);
-	o = field(out, cap - 1, o, us, sizeof(us));
+	o = access_log_escape(out, cap - 1, when, strlen(when));
+	o = field(out, cap - 1, o, e->client, 64, &full);
+	o = field(out, cap - 1, o, e->method, ACCESS_LOG_FIELD_MAX, &full);
+	o = field(out, cap - 1, o, e->issuer, 2 * 64, &full);
+	o = field(out, cap - 1, o, e->serial, 2 * 64, &full);
+	o = field(out, cap - 1, o, code, sizeof(code), &full);
+	o = field(out, cap - 1, o, e->ocsp_status, 32, &full);
+	o = field(out, cap - 1, o, e->source, 32, &full);
+	o = field(out, cap - 1, o, us, sizeof(us), &full);
 	out[o++] = '\n';
 	out[o] = '\0';
 	return o;
