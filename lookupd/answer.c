@@ -97,9 +97,9 @@ struct tree_reader *answerer_tree(struct answerer *a)
 	return a->tree;
 }
 
-uint64_t answerer_tree_errors(const struct answerer *a)
+uint64_t answerer_tree_errors(struct answerer *a)
 {
-	return atomic_load_explicit(&((struct answerer *)a)->tree_errors, memory_order_relaxed);
+	return atomic_load_explicit(&a->tree_errors, memory_order_relaxed);
 }
 
 void answerer_refresh(struct answerer *a, int64_t now)

@@ -40,7 +40,7 @@ void answerer_free(struct answerer *a);
 struct tree_reader *answerer_tree(struct answerer *a);
 /* Problems the tree reader found (warned about) since start: unreadable
  * issuer.meta, refused response files. Thread-safe. */
-uint64_t answerer_tree_errors(const struct answerer *a);
+uint64_t answerer_tree_errors(struct answerer *a);
 /* Picks up a new tree generation and replaced status files. */
 void answerer_refresh(struct answerer *a, int64_t now);
 

@@ -613,14 +613,13 @@ static const char *refusal_status(int code)
 /* A reply whose body may be larger than a worker's buffer (a scrape of
  * thousands of CAs): the head from the buffer, then the body. */
 static int send_text_body(const struct reply_ctx *rc, int code, const char *status,
-    const char *type, const struct metrics_text *t)
+    const char *type, const struct metrics_text *t, const char *what)
 {
 	struct reply r;
 	size_t len = t->len;
 
 	if (t->failed) {
-		log_error("%s: out of memory or over %u bytes", code == 200 ? "metrics" : "health",
-		    METRICS_TEXT_MAX);
+		log_error("%s: out of memory or over %u bytes", what, METRICS_TEXT_MAX);
 		return send_text(rc, 500, "500 Internal Server Error", NULL, "internal error\n");
 	}
 	reply_start(&r, rc, status);
@@ -656,7 +655,8 @@ static int serve_health(const struct reply_ctx *rc)
 	if (code == 200)
 		code = send_text(rc, 200, "200 OK", NULL, "ok\n");
 	else
-		code = send_text_body(rc, 503, "503 Service Unavailable", "application/json", &t);
+		code = send_text_body(rc, 503, "503 Service Unavailable", "application/json", &t,
+		    HEALTH_PATH);
 	metrics_text_fini(&t);
 	return code;
 }
@@ -674,7 +674,7 @@ static int serve_metrics(const struct reply_ctx *rc, struct answerer *a)
 	metrics_text_u64(&t, "ocsp_lookupd_tree_errors_total", NULL,
 	    a != NULL ? answerer_tree_errors(a) : 0);
 	health_render(rc->s->health, rc->now, &w, &t);
-	code = send_text_body(rc, 200, "200 OK", METRICS_TYPE, &t);
+	code = send_text_body(rc, 200, "200 OK", METRICS_TYPE, &t, METRICS_PATH);
 	metrics_text_fini(&t);
 	return code;
 }
