@@ -19,7 +19,8 @@ if [ "${1:-}" = "--test" ]; then
 	# The upload test installs its S3 server (@20minutes/s3rver) with npm:
 	# Debian's, unless the machine already has a Node.js with npm.
 	command -v npm >/dev/null || packages+=(nodejs npm)
-	# promtool, which checks the publisher's metrics file (test_journal.sh).
+	# promtool, which checks the publisher's metrics file (test_journal.sh)
+	# and lookupd's /metrics (test_metrics.sh).
 	packages+=(prometheus)
 fi
 # The Debian package and its test (contrib/build-deb.sh, test_package.sh):
@@ -51,6 +52,10 @@ install_packages() {
 	# nginx's package starts a server on port 80; the tests start their own.
 	if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
 		systemctl stop nginx || true
+	fi
+	# prometheus's package starts its server (port 9090); the tests only use promtool.
+	if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+		systemctl stop prometheus || true
 	fi
 }
 

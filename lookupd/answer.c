@@ -1,5 +1,6 @@
 #include "answer.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include "ocsp/serial.h"
 #include "ocsp/tree_reader.h"
 
+#include "metrics.h"
 #include "online_cache.h"
 
 /* A few warnings of a kind per window: a stale tree or a broken file is
@@ -26,6 +28,8 @@ struct answerer {
 	struct online *online;		/* the configured CAs */
 	struct online_cache *cache;	/* online answers without nonce */
 	size_t max_certs;
+	int stale;			/* enum answer_stale */
+	atomic_uint_fast64_t tree_errors;
 	struct bytehash_key memo_key;	/* requests are remembered by their bytes */
 	struct ratelimit stale_warn;
 	struct ratelimit tree_warn;
@@ -39,6 +43,7 @@ static void on_tree_warning(void *arg, const char *msg)
 
 	char more[64];
 
+	atomic_fetch_add_explicit(&a->tree_errors, 1, memory_order_relaxed);
 	if (ratelimit_pass(&a->tree_warn, (int64_t)time(NULL), &skipped))
 		log_warn("tree: %s%s", msg, ratelimit_held_back(more, sizeof(more), skipped));
 }
@@ -58,6 +63,8 @@ int answerer_new(const struct answerer_opts *o, struct answerer **out, struct er
 	if (a == NULL)
 		return err_set(e, "out of memory");
 	a->max_certs = o->max_certs;
+	a->stale = o->stale;
+	atomic_init(&a->tree_errors, 0);
 	ratelimit_init(&a->stale_warn, STALE_BURST);
 	ratelimit_init(&a->tree_warn, TREE_BURST);
 	ratelimit_init(&a->sign_warn, STALE_BURST);
@@ -88,6 +95,11 @@ void answerer_free(struct answerer *a)
 struct tree_reader *answerer_tree(struct answerer *a)
 {
 	return a->tree;
+}
+
+uint64_t answerer_tree_errors(struct answerer *a)
+{
+	return atomic_load_explicit(&a->tree_errors, memory_order_relaxed);
 }
 
 void answerer_refresh(struct answerer *a, int64_t now)
@@ -130,10 +142,11 @@ static void warn_stale(struct answerer *a, const struct req_certid *id, int64_t 
  * refreshed) or a good file caught being rewritten in place, internalError
  * for a broken file (the tree reader warned). */
 static void answer_offline(struct answerer *a, const struct req_certid *id,
-    enum tree_lookup r, int64_t now, struct answer *out)
+    enum tree_lookup r, int64_t now, struct answer_info *info, struct answer *out)
 {
 	switch (r) {
 	case TREE_STALE:
+		info->source = ANSWER_SRC_STALE;
 		warn_stale(a, id, now);
 		answer_error(out, RESPONSE_TRY_LATER);
 		return;
@@ -144,6 +157,7 @@ static void answer_offline(struct answerer *a, const struct req_certid *id,
 		answer_error(out, RESPONSE_INTERNAL_ERROR);
 		return;
 	default:
+		info->source = ANSWER_SRC_NOT_FOUND;
 		answer_error(out, RESPONSE_UNAUTHORIZED);
 		return;
 	}
@@ -269,6 +283,19 @@ static void warn_signing(struct answerer *a, const struct online_ca *oc, int64_t
 		    "fails%s", oc->conf->name, why, ratelimit_held_back(more, sizeof(more), skipped));
 }
 
+/* online_sign, and how long it took (for the signing latency metric). */
+static enum online_status sign_timed(const struct online_ca *oc,
+    const struct ocsp_request *req, int64_t now, struct answer_scratch *s,
+    struct online_answer *on, struct err *e)
+{
+	uint64_t t0 = metrics_now_us();
+	enum online_status r = online_sign(oc, req, now, &s->online, on, e);
+
+	s->info.sign_us = metrics_now_us() - t0;
+	s->info.signed_online = r == ONLINE_SIGNED;
+	return r;
+}
+
 /* Signs (or takes from the cache) an answer for req, whose CertIDs all
  * name oc, a CA with its key online. Returns -1, with nothing in out,
  * when signing failed (logged): the caller answers as without a key. */
@@ -282,21 +309,26 @@ static int answer_online(struct answerer *a, const struct online_ca *oc,
 	struct err e;
 
 	if (!req->has_nonce && (hit = online_cache_get(a->cache, req, epoch, now)) != NULL) {
+		s->info.source = ANSWER_SRC_ONLINE_CACHE;
 		answer_cacheable(out, hit);
 		out->online_ref = hit;
 		return 0;
 	}
-	switch (online_sign(oc, req, now, &s->online, &on, &e)) {
+	switch (sign_timed(oc, req, now, s, &on, &e)) {
 	case ONLINE_UNAUTHORIZED:
+		s->info.source = ANSWER_SRC_NOT_FOUND;
 		answer_error(out, RESPONSE_UNAUTHORIZED);
 		return 0;
 	case ONLINE_TRY_LATER:
+		s->info.status_unavailable = 1;
 		answer_error(out, RESPONSE_TRY_LATER);
 		return 0;
 	case ONLINE_ERROR:
+		s->info.sign_error = 1;
 		warn_signing(a, oc, now, e.msg);
 		return -1;
 	case ONLINE_SIGNED:
+		s->info.source = ANSWER_SRC_ONLINE;
 		break;
 	}
 	if (req->has_nonce) {
@@ -325,7 +357,7 @@ static int answer_online(struct answerer *a, const struct online_ca *oc,
 /* The tree's response for req's one CertID, when it has one: *r says
  * what the tree found. */
 static int tree_answered(struct answerer *a, const struct ocsp_request *req, int64_t now,
-    enum tree_lookup *r, struct answer *out)
+    enum tree_lookup *r, struct answer_info *info, struct answer *out)
 {
 	const struct signed_response *resp = NULL;
 
@@ -335,6 +367,7 @@ static int tree_answered(struct answerer *a, const struct ocsp_request *req, int
 	if (*r != TREE_FOUND)
 		return 0;
 	answer_cacheable(out, resp);
+	info->source = ANSWER_SRC_TREE;
 	out->tree_ref = resp;
 	return 1;
 }
@@ -368,23 +401,32 @@ static void answer_decoded(struct answerer *a, struct answer_scratch *s, int64_t
 	if (signature_refused(oc, req, out))
 		return;
 	if (req->n == 1 && !(req->has_nonce && key) && tree_current(oc, key, req, now) &&
-	    tree_answered(a, req, now, &r, out))
+	    tree_answered(a, req, now, &r, &s->info, out))
 		goto tag;
+	/* A file past nextUpdate is never served; the policy says whether a
+	 * key online signs in its place. */
+	if (r == TREE_STALE && (!key || a->stale == ANSWER_STALE_TRYLATER)) {
+		answer_offline(a, &req->id[0], r, now, &s->info, out);
+		return;
+	}
 	if (key && answer_online(a, oc, s, now, out) == 0)
 		goto tag;
 	if (key) {
 		/* Signing failed (a token gone): the tree's response when it has
 		 * one (the nonce is the client's to insist on), else tryLater,
 		 * never unauthorized for what the CA could answer a moment ago. */
-		if (req->n == 1 && req->has_nonce && tree_answered(a, req, now, &r, out))
+		if (req->n == 1 && req->has_nonce && tree_answered(a, req, now, &r, &s->info,
+		    out))
 			return;
 		answer_error(out, RESPONSE_TRY_LATER);
 		return;
 	}
-	if (req->n == 1)
-		answer_offline(a, &req->id[0], r, now, out);
-	else
+	if (req->n == 1) {
+		answer_offline(a, &req->id[0], r, now, &s->info, out);
+	} else {
+		s->info.source = ANSWER_SRC_NOT_FOUND;
 		answer_error(out, RESPONSE_UNAUTHORIZED);
+	}
 	return;
 tag:
 	if (out->kind == ANSWER_CACHEABLE && req->n == 1 && req->id[0].alg >= 0 &&
@@ -394,12 +436,36 @@ tag:
 	}
 }
 
+static void info_reset(struct answer_info *info)
+{
+	info->source = ANSWER_SRC_NONE;
+	info->signed_online = 0;
+	info->sign_error = 0;
+	info->status_unavailable = 0;
+	info->sign_us = 0;
+	info->has_id = 0;
+}
+
+/* The decision, and what it was made from, for metrics and the access
+ * log (out's info: the answer functions above clear out as they fill it). */
+static void answer_decoded_noted(struct answerer *a, struct answer_scratch *s, int64_t now,
+    struct answer *out)
+{
+	answer_decoded(a, s, now, out);
+	if (s->req.n > 0) {
+		s->info.has_id = 1;
+		s->info.id = s->req.id[0];
+	}
+	out->info = s->info;
+}
+
 void answer_request(struct answerer *a, const uint8_t *der, size_t len, int64_t now,
     struct answer_scratch *s, struct answer *out)
 {
 	const struct req_certid *id = memo_find(a, s, MEMO_DER, der, len);
 	int memo;
 
+	info_reset(&s->info);
 	if (id != NULL) {
 		request_from_memo(s, id);
 	} else {
@@ -408,7 +474,7 @@ void answer_request(struct answerer *a, const uint8_t *der, size_t len, int64_t 
 		if (memo)
 			memo_put(a, s, MEMO_DER, der, len, &s->req.id[0]);
 	}
-	answer_decoded(a, s, now, out);
+	answer_decoded_noted(a, s, now, out);
 	request_release(&s->req);
 }
 
@@ -419,6 +485,7 @@ int answer_get(struct answerer *a, const char *path, size_t len, const char *pre
 	size_t n = 0;
 	int g, memo;
 
+	info_reset(&s->info);
 	if (id != NULL) {
 		request_from_memo(s, id);
 	} else {
@@ -434,7 +501,7 @@ int answer_get(struct answerer *a, const char *path, size_t len, const char *pre
 		if (memo)
 			memo_put(a, s, MEMO_GET_PATH, path, len, &s->req.id[0]);
 	}
-	answer_decoded(a, s, now, out);
+	answer_decoded_noted(a, s, now, out);
 	request_release(&s->req);
 	return 0;
 }

@@ -23,7 +23,13 @@ struct answerer_opts {
 	size_t max_certs;		/* CertIDs in one request; more: malformedRequest */
 	size_t online_cache_entries;
 	const struct config *config;	/* its [ca] sections, for online answers */
+	int stale;			/* enum answer_stale */
 };
+
+/* What a pre-signed response past its nextUpdate gets (key 'stale'):
+ * tryLater, or an answer signed online when the CA's key is online (else
+ * tryLater too). Never the expired response. */
+enum answer_stale { ANSWER_STALE_TRYLATER = 0, ANSWER_STALE_ONLINE = 1 };
 
 struct answerer;
 
@@ -32,6 +38,9 @@ int answerer_new(const struct answerer_opts *o, struct answerer **out, struct er
 void answerer_free(struct answerer *a);
 /* For the start-up log line (NULL without a tree). */
 struct tree_reader *answerer_tree(struct answerer *a);
+/* Problems the tree reader found (warned about) since start: unreadable
+ * issuer.meta, refused response files. Thread-safe. */
+uint64_t answerer_tree_errors(struct answerer *a);
 /* Picks up a new tree generation and replaced status files. */
 void answerer_refresh(struct answerer *a, int64_t now);
 
@@ -39,6 +48,26 @@ enum answer_kind {
 	ANSWER_ERROR,		/* an unsuccessful OCSP response: never cached */
 	ANSWER_CACHEABLE,	/* meta holds the caching headers */
 	ANSWER_NO_STORE,	/* signed for this request (a nonce): never cached */
+};
+
+/* Where an answer came from, for metrics and the access log. */
+enum answer_source {
+	ANSWER_SRC_NONE,	/* no lookup: malformed, or an error before one */
+	ANSWER_SRC_TREE,
+	ANSWER_SRC_ONLINE,	/* signed for this request */
+	ANSWER_SRC_ONLINE_CACHE,
+	ANSWER_SRC_NOT_FOUND,	/* nothing for it: unauthorized */
+	ANSWER_SRC_STALE,	/* the tree's file was past nextUpdate: tryLater */
+};
+
+struct answer_info {
+	enum answer_source source;
+	int signed_online;		/* a signature was made for this request */
+	int sign_error;			/* online signing failed */
+	int status_unavailable;		/* online: no status data (tryLater) */
+	uint64_t sign_us;		/* time online_sign took */
+	int has_id;			/* the request parsed: id is its first CertID */
+	struct req_certid id;
 };
 
 struct answer {
@@ -54,6 +83,7 @@ struct answer {
 	/* References held until answer_release. */
 	const struct signed_response *tree_ref;
 	const struct signed_response *online_ref;
+	struct answer_info info;
 };
 
 /* Recently parsed requests: clients and caches send byte-identical
@@ -77,6 +107,7 @@ struct answer_scratch {
 		uint8_t key[ANSWER_MEMO_KEY_MAX];
 		struct req_certid id;
 	} memo[ANSWER_MEMO_SLOTS];
+	struct answer_info info;		/* of the answer being decided */
 	uint8_t der[GET_PATH_MAX];		/* a GET request, decoded */
 	struct ocsp_request req;
 };

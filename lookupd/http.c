@@ -10,20 +10,30 @@
 #include <time.h>
 
 #include "ocsp/bytehash.h"
+#include "ocsp/hex.h"
 #include "ocsp/log.h"
 #include "ocsp/memguard.h"
 #include "ocsp/ratelimit.h"
 #include "ocsp/request.h"
 #include "ocsp/response.h"
+#include "ocsp/serial.h"
 
+#include "access_log.h"
 #include "framing.h"
 #ifdef OCSP_CIVETWEB_BUILTIN
 #include "head_hook.h"
 #endif
+#include "health.h"
+#include "metrics.h"
 #include "reply.h"
 #include "watchdog.h"
 
 #define HEALTH_PATH "/healthz"
+#define LIVE_PATH "/livez"
+#define METRICS_PATH "/metrics"
+#define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/* Ports mg_get_server_ports reports at most (listen and metrics_listen). */
+#define PORTS_MAX 64
 /* mg_check_feature bit of an IPv6-capable build. */
 #define MG_FEATURE_IPV6 8
 /* Warnings about bytes that changed under their mapping, per window. */
@@ -40,6 +50,21 @@ struct http_server {
 	atomic_long busy;		/* connections a worker holds now */
 	struct ratelimit torn_warn;
 	struct watchdog *watchdog;	/* ends body waits past their deadline */
+	struct metrics *metrics;
+	struct health *health;
+	struct access_log *access_log;	/* NULL: none */
+	/* The ports of metrics_listen once bound (a port 0 resolved): /metrics
+	 * is answered there only, and nothing else is. */
+	int metrics_port[PORTS_MAX];
+	size_t nmetrics_ports;
+};
+
+/* What a request got, for its metrics and access log line. */
+struct outcome {
+	enum metrics_ocsp ocsp;
+	uint64_t bytes;
+	int refusal;			/* enum metrics_refusal, or -1 */
+	struct answer_info info;	/* an OCSP answer's; source NONE otherwise */
 };
 
 /* Per worker thread, in anonymous mapped memory: pages a worker never
@@ -48,6 +73,8 @@ struct http_server {
  * connections. Nothing here grows per request. */
 struct worker {
 	struct watchdog_slot *slot;	/* NULL: no watchdog for this one */
+	struct metrics_shard *ms;	/* this worker's counters */
+	struct outcome out;		/* of the request being answered */
 	int64_t requests;		/* answered on the connection it holds */
 	struct reply_memo memo;
 	struct answer_scratch scratch;
@@ -181,6 +208,34 @@ static int prefix_norm(const char *in, char out[HTTP_PREFIX_MAX + 1], struct err
 	return 0;
 }
 
+static int dup_opt(char **out, const char *in, struct err *e)
+{
+	*out = NULL;
+	if (in == NULL || in[0] == '\0')
+		return 0;
+	if ((*out = strdup(in)) == NULL)
+		return err_set(e, "out of memory");
+	return 0;
+}
+
+/* metrics_listen, checked as listen is; the access log and health keys. */
+static int ops_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *e)
+{
+	if (o->metrics_listen != NULL && o->metrics_listen[0] != '\0') {
+		if ((hc->metrics_listen = malloc(strlen(o->metrics_listen) + 1)) == NULL)
+			return err_set(e, "out of memory");
+		if (listen_norm(o->metrics_listen, hc->metrics_listen, e) != 0)
+			return err_prefix(e, "metrics_listen");
+	}
+	if (dup_opt(&hc->access_log, o->access_log, e) != 0 ||
+	    dup_opt(&hc->tree, o->tree, e) != 0)
+		return -1;
+	hc->stale_share = o->stale_share;
+	hc->stale_warning = o->stale_warning;
+	hc->max_generation_age = o->max_generation_age;
+	return 0;
+}
+
 int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *e)
 {
 	memset(hc, 0, sizeof(*hc));
@@ -211,6 +266,8 @@ int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *
 	hc->busy_limit = o->threads * o->busy_threshold / 100;
 	hc->max_age = o->max_age;
 	hc->cache_tags = (int)o->cache_tags;
+	if (ops_conf_init(hc, o, e) != 0)
+		goto fail;
 	return 0;
 fail:
 	http_conf_fini(hc);
@@ -220,7 +277,13 @@ fail:
 void http_conf_fini(struct http_conf *hc)
 {
 	free(hc->listen);
+	free(hc->metrics_listen);
+	free(hc->access_log);
+	free(hc->tree);
 	hc->listen = NULL;
+	hc->metrics_listen = NULL;
+	hc->access_log = NULL;
+	hc->tree = NULL;
 }
 
 const char *http_library(void)
@@ -328,8 +391,10 @@ static int send_reply(const struct reply_ctx *rc, struct reply *r, const void *b
 	if (len > 0 && (memguard_copy(r->p + r->len, body, len) != 0 ||
 	    (check != NULL && bytehash_check(r->p + r->len, len) != *check)))
 		return 1;
-	if (mg_write(rc->conn, r->p, r->len + len) == (int)(r->len + len))
+	if (mg_write(rc->conn, r->p, r->len + len) == (int)(r->len + len)) {
+		rc->w->out.bytes += r->len + len;
 		return 0;
+	}
 	/* The client went away, or took nothing for header_timeout: whatever
 	 * it sent next must not be answered on a connection half written. */
 	mg_disable_connection_keep_alive(rc->conn);
@@ -356,6 +421,23 @@ static int send_text(const struct reply_ctx *rc, int code, const char *status,
 	return code;
 }
 
+/* The responseStatus of what is sent: an unsuccessful response is the
+ * five bytes response_error_der makes (SEQUENCE { ENUMERATED status }),
+ * anything longer a successful one. */
+static enum metrics_ocsp ocsp_status_of(const uint8_t *der, size_t len)
+{
+	if (len != 5 || der[2] != 0x0a)
+		return METRICS_OCSP_SUCCESSFUL;
+	switch (der[4]) {
+	case RESPONSE_MALFORMED: return METRICS_OCSP_MALFORMED;
+	case RESPONSE_INTERNAL_ERROR: return METRICS_OCSP_INTERNAL;
+	case RESPONSE_TRY_LATER: return METRICS_OCSP_TRY_LATER;
+	case RESPONSE_SIG_REQUIRED: return METRICS_OCSP_SIG_REQUIRED;
+	case RESPONSE_UNAUTHORIZED: return METRICS_OCSP_UNAUTHORIZED;
+	default: return METRICS_OCSP_NONE;
+	}
+}
+
 /* OCSP errors travel in a 200 (RFC 6960 A.1), and an answer signed for
  * one request echoes its nonce: no shared cache may keep either (a
  * tryLater or unauthorized would outlive its cause), and a conditional
@@ -364,6 +446,7 @@ static int send_uncacheable(const struct reply_ctx *rc, const uint8_t *der, size
 {
 	struct reply r;
 
+	rc->w->out.ocsp = ocsp_status_of(der, len);
 	reply_start(&r, rc, "200 OK");
 	REPLY_LIT(&r, "Content-Type: " REPLY_OCSP_RESPONSE "\r\nCache-Control: no-store\r\n");
 	reply_length(&r, len);
@@ -393,6 +476,7 @@ static int send_cacheable(const struct reply_ctx *rc, struct answerer *a,
 	size_t der_len;
 	const uint8_t *der;
 
+	rc->w->out.ocsp = METRICS_OCSP_SUCCESSFUL;
 	reply_start(&r, rc, not_modified ? "304 Not Modified" : "200 OK");
 	if (!not_modified) {
 		REPLY_LIT(&r, "Content-Type: " REPLY_OCSP_RESPONSE "\r\n");
@@ -429,6 +513,7 @@ static int send_answer(const struct reply_ctx *rc, struct answerer *a,
 {
 	int code;
 
+	rc->w->out.info = ans->info;
 	if (ans->kind == ANSWER_CACHEABLE)
 		code = send_cacheable(rc, a, ans, h, is_get);
 	else
@@ -480,6 +565,9 @@ static enum method method_of(const char *m)
 static int refuse(struct reply_ctx *rc, int code, const char *status, const char *why)
 {
 	rc->keep_alive = 0;
+	rc->w->out.refusal = code == 431 ? METRICS_REFUSED_HEADERS_TOO_LARGE :
+	    code == 413 ? METRICS_REFUSED_BODY_TOO_LARGE :
+	    code == 408 ? METRICS_REFUSED_BODY_TIMEOUT : METRICS_REFUSED_BAD_REQUEST;
 	return send_text(rc, code, status, NULL, why);
 }
 
@@ -520,6 +608,116 @@ static const char *refusal_status(int code)
 	}
 }
 
+/* ---- operations: /metrics, /healthz, /livez ---- */
+
+/* A reply whose body may be larger than a worker's buffer (a scrape of
+ * thousands of CAs): the head from the buffer, then the body. */
+static int send_text_body(const struct reply_ctx *rc, int code, const char *status,
+    const char *type, const struct metrics_text *t, const char *what)
+{
+	struct reply r;
+	size_t len = t->len;
+
+	if (t->failed) {
+		log_error("%s: out of memory or over %u bytes", what, METRICS_TEXT_MAX);
+		return send_text(rc, 500, "500 Internal Server Error", NULL, "internal error\n");
+	}
+	reply_start(&r, rc, status);
+	REPLY_LIT(&r, "Content-Type: ");
+	reply_str(&r, type);
+	REPLY_LIT(&r, "\r\nCache-Control: no-store\r\n");
+	reply_length(&r, len);
+	if (send_reply(rc, &r, NULL, 0, NULL) != 0 || rc->head || len == 0)
+		return code;
+	if (mg_write(rc->conn, t->p, len) == (int)len)
+		rc->w->out.bytes += len;
+	else
+		mg_disable_connection_keep_alive(rc->conn);
+	return code;
+}
+
+static struct health_workers workers_now(const struct http_server *s)
+{
+	struct health_workers w = { s->conf.threads,
+	    atomic_load_explicit(&s->busy, memory_order_relaxed) };
+
+	return w;
+}
+
+static int serve_health(const struct reply_ctx *rc)
+{
+	struct health_workers w = workers_now(rc->s);
+	struct metrics_text t;
+	int code;
+
+	metrics_text_init(&t);
+	code = health_check(rc->s->health, rc->now, &w, &t);
+	if (code == 200)
+		code = send_text(rc, 200, "200 OK", NULL, "ok\n");
+	else
+		code = send_text_body(rc, 503, "503 Service Unavailable", "application/json", &t,
+		    HEALTH_PATH);
+	metrics_text_fini(&t);
+	return code;
+}
+
+static int serve_metrics(const struct reply_ctx *rc, struct answerer *a)
+{
+	struct health_workers w = workers_now(rc->s);
+	struct metrics_text t;
+	int code;
+
+	metrics_text_init(&t);
+	metrics_render(rc->s->metrics, &t);
+	metrics_text_family(&t, "ocsp_lookupd_tree_errors_total", "counter", "Problems the "
+	    "tree reader warned about: an unreadable issuer.meta, a refused response file.");
+	metrics_text_u64(&t, "ocsp_lookupd_tree_errors_total", NULL,
+	    a != NULL ? answerer_tree_errors(a) : 0);
+	health_render(rc->s->health, rc->now, &w, &t);
+	code = send_text_body(rc, 200, "200 OK", METRICS_TYPE, &t, METRICS_PATH);
+	metrics_text_fini(&t);
+	return code;
+}
+
+static int on_metrics_port(const struct http_server *s, int port)
+{
+	for (size_t i = 0; i < s->nmetrics_ports; i++)
+		if (s->metrics_port[i] == port)
+			return 1;
+	return 0;
+}
+
+static int is_ops_path(const char *path)
+{
+	return strcmp(path, HEALTH_PATH) == 0 || strcmp(path, LIVE_PATH) == 0 ||
+	    strcmp(path, METRICS_PATH) == 0;
+}
+
+/* The operations paths, on their own listener or the public one; returns
+ * 0 for a request that is none of theirs. */
+static int route_ops(struct reply_ctx *rc, struct answerer *a, const char *path, int port)
+{
+	int metrics_only = rc->s->nmetrics_ports > 0;
+	int here = on_metrics_port(rc->s, port);
+
+	if (here && !is_ops_path(path))
+		return send_text(rc, 404, "404 Not Found", NULL, "not found\n");
+	if (strcmp(path, METRICS_PATH) == 0) {
+		if (metrics_only && !here)
+			return send_text(rc, 404, "404 Not Found", NULL, "not found\n");
+		return serve_metrics(rc, a);
+	}
+	if (!is_ops_path(path))
+		return 0;
+	/* Bound but the tree not open yet: a load balancer must wait too. */
+	if (a == NULL)
+		return send_text(rc, 503, "503 Service Unavailable", "Retry-After: 1\r\n",
+		    "starting\n");
+	if (strcmp(path, LIVE_PATH) == 0)
+		return send_text(rc, 200, "200 OK", NULL, "ok\n");
+	return serve_health(rc);
+}
+
 static int route(struct mg_connection *conn, struct http_server *s, struct worker *w,
     const struct mg_request_info *ri)
 {
@@ -530,7 +728,7 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 	struct reply_ctx rc = { conn, s, w, (int64_t)time(NULL), m == M_HEAD, 0 };
 	const char *why = NULL;
 	size_t len = 0;
-	int refused;
+	int refused, code;
 
 	int scan = framing_scan(ri, &h);
 
@@ -552,24 +750,90 @@ static int route(struct mg_connection *conn, struct http_server *s, struct worke
 	default:
 		break;
 	}
-	if (strcmp(path, HEALTH_PATH) == 0 && (m == M_POST || m == M_OTHER))
+	if (is_ops_path(path) && (m == M_POST || m == M_OTHER))
 		return send_text(&rc, 405, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
 		    "method not allowed\n");
 	if (m == M_OTHER)
 		return send_text(&rc, 405, "405 Method Not Allowed", "Allow: GET, HEAD, POST\r\n",
 		    "method not allowed\n");
+	if ((code = route_ops(&rc, a, path, ri->server_port)) != 0)
+		return code;
 	/* Bound but the tree not open yet: a load balancer must wait too. */
 	if (a == NULL)
 		return send_text(&rc, 503, "503 Service Unavailable", "Retry-After: 1\r\n",
 		    "starting\n");
-	if (strcmp(path, HEALTH_PATH) == 0)
-		return send_text(&rc, 200, "200 OK", NULL, "ok\n");
 	if (m == M_POST)
 		return serve_post(&rc, a, &h, path, len);
 	return serve_get(&rc, a, &h, path);
 }
 
 /* ---- civetweb's callbacks ---- */
+
+static enum metrics_source source_of(enum answer_source s)
+{
+	switch (s) {
+	case ANSWER_SRC_TREE: return METRICS_SRC_TREE;
+	case ANSWER_SRC_ONLINE: return METRICS_SRC_ONLINE;
+	case ANSWER_SRC_ONLINE_CACHE: return METRICS_SRC_ONLINE_CACHE;
+	case ANSWER_SRC_NOT_FOUND: return METRICS_SRC_NOT_FOUND;
+	case ANSWER_SRC_STALE: return METRICS_SRC_STALE;
+	default: return METRICS_SRC_NONE;
+	}
+}
+
+static enum metrics_method metrics_method_of(const char *m)
+{
+	switch (method_of(m)) {
+	case M_GET: return METRICS_GET;
+	case M_HEAD: return METRICS_HEAD;
+	case M_POST: return METRICS_POST;
+	default: return METRICS_OTHER;
+	}
+}
+
+/* The access log line: issuer and serial as the request named them. */
+static void log_access(struct access_log *l, const struct mg_request_info *ri,
+    const struct outcome *o, int code, uint64_t us)
+{
+	char issuer[2 * HASH_MAX_LEN + 1], serial[SERIAL_NAME_MAX + 1];
+	struct access_entry e = { (int64_t)time(NULL), ri->remote_addr, ri->request_method,
+	    NULL, NULL, code, o->ocsp != METRICS_OCSP_NONE ? metrics_ocsp_name(o->ocsp) : NULL,
+	    o->info.source != ANSWER_SRC_NONE ? metrics_source_name(source_of(o->info.source)) :
+	    NULL, us };
+
+	if (o->info.has_id && o->info.id.alg >= 0) {
+		hex_lower(issuer, o->info.id.key_hash, hash_len(o->info.id.alg));
+		e.issuer = issuer;
+	}
+	if (o->info.has_id && o->info.id.serial_ok) {
+		serial_name(&o->info.id.serial, serial);
+		e.serial = serial;
+	}
+	access_log_write(l, &e);
+}
+
+static void request_done(struct http_server *s, struct worker *w,
+    const struct mg_request_info *ri, int code, uint64_t us)
+{
+	const struct outcome *o = &w->out;
+	struct metrics_request mr = {
+		.method = metrics_method_of(ri->request_method),
+		.code = code,
+		.ocsp = o->ocsp,
+		.source = source_of(o->info.source),
+		.duration_us = us,
+		.bytes = o->bytes,
+		.refusal = o->refusal,
+		.sign_us = o->info.sign_us,
+		.signed_online = o->info.signed_online,
+		.sign_error = o->info.sign_error,
+		.status_unavailable = o->info.status_unavailable,
+	};
+
+	metrics_count_request(w->ms, &mr);
+	if (s->access_log != NULL)
+		log_access(s->access_log, ri, o, code, us);
+}
 
 /* civetweb's "handle everything" hook: every request is ours, so civetweb
  * never looks for a handler or a file. */
@@ -578,11 +842,19 @@ static int on_request(struct mg_connection *conn)
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct worker *w = mg_get_thread_pointer(conn);
 
+	uint64_t t0;
+	int code;
+
 	if (w == NULL) {
 		mg_send_http_error(conn, 503, "out of memory\n");
 		return 503;
 	}
-	return route(conn, ri->user_data, w, ri);
+	t0 = metrics_now_us();
+	memset(&w->out, 0, sizeof(w->out));
+	w->out.refusal = -1;
+	code = route(conn, ri->user_data, w, ri);
+	request_done(ri->user_data, w, ri, code, metrics_now_us() - t0);
+	return code;
 }
 
 /* A worker holds a connection from here to on_connection_closed: the
@@ -601,7 +873,10 @@ static int on_connection(const struct mg_connection *conn, void **data)
 static void on_connection_closed(const struct mg_connection *conn)
 {
 	struct http_server *s = mg_get_user_data(mg_get_context(conn));
+	struct worker *w = mg_get_thread_pointer(conn);
 
+	if (w != NULL)
+		metrics_count_connection(w->ms, w->requests);
 	atomic_fetch_sub_explicit(&s->busy, 1, memory_order_relaxed);
 }
 
@@ -619,6 +894,7 @@ static void *on_thread_start(const struct mg_context *ctx, int type)
 		return NULL;
 	}
 	w->slot = watchdog_join(s->watchdog);
+	w->ms = metrics_shard_take(s->metrics);
 	return w;
 }
 
@@ -651,6 +927,51 @@ static int on_log(const struct mg_connection *conn, const char *msg)
 
 /* ---- the server ---- */
 
+/* The metrics, readiness and access log parts of the server. */
+static int ops_start(struct http_server *s, const struct http_conf *hc, struct err *e)
+{
+	struct health_opts ho = { hc->tree, hc->stale_share, hc->stale_warning,
+	    hc->max_generation_age };
+
+	if (metrics_new((size_t)hc->threads, &s->metrics, e) != 0 ||
+	    health_new(&ho, &s->health, e) != 0 ||
+	    access_log_open(hc->access_log, &s->access_log, e) != 0)
+		return -1;
+	return 0;
+}
+
+static size_t list_items(const char *list)
+{
+	size_t n = 1;
+
+	for (; *list != '\0'; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* Which bound ports are metrics_listen's: they come after listen's, in
+ * order. A port both lists bind (on two addresses) could not tell its
+ * requests apart: refused. */
+static int metrics_ports_find(struct http_server *s, struct err *e)
+{
+	struct mg_server_port ports[PORTS_MAX];
+	int n = mg_get_server_ports(s->ctx, PORTS_MAX, ports);
+	size_t pub = list_items(s->conf.listen);
+
+	if (s->conf.metrics_listen == NULL)
+		return 0;
+	if (n < 0 || (size_t)n != pub + list_items(s->conf.metrics_listen))
+		return err_set(e, "metrics_listen: cannot tell its ports from listen's");
+	for (size_t i = pub; i < (size_t)n; i++) {
+		for (size_t j = 0; j < pub; j++)
+			if (ports[j].port == ports[i].port)
+				return err_set(e, "metrics_listen: port %d is also one of listen's",
+				    ports[i].port);
+		s->metrics_port[s->nmetrics_ports++] = ports[i].port;
+	}
+	return 0;
+}
+
 int http_start(const struct http_conf *hc, struct http_server **out, struct err *e)
 {
 	struct mg_callbacks cb;
@@ -660,13 +981,20 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	char mgmsg[256] = "";
 	unsigned mgcode = 0;
 	struct http_server *s;
+	char *ports = NULL;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return err_set(e, "out of memory");
 	s->conf = *hc;
-	if ((s->conf.listen = strdup(hc->listen)) == NULL) {
+	/* Owned by hc: only listen is copied, the rest is read in ops_start. */
+	s->conf.access_log = s->conf.tree = NULL;
+	s->conf.metrics_listen = NULL;
+	if ((s->conf.listen = strdup(hc->listen)) == NULL ||
+	    (hc->metrics_listen != NULL &&
+	    (s->conf.metrics_listen = strdup(hc->metrics_listen)) == NULL)) {
+		free(s->conf.listen);
 		free(s);
 		return err_set(e, "out of memory");
 	}
@@ -674,9 +1002,20 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	atomic_init(&s->busy, 0);
 	ratelimit_init(&s->torn_warn, TORN_BURST);
 	mg_init_library(0);	/* http_stop's mg_exit_library balances it */
-	if (watchdog_start((size_t)hc->threads, &s->watchdog, e) != 0) {
+	if (watchdog_start((size_t)hc->threads, &s->watchdog, e) != 0 ||
+	    ops_start(s, hc, e) != 0) {
 		http_stop(s);
 		return -1;
+	}
+	/* One context serves both lists: the metrics listener shares the
+	 * workers, and is told apart by its port. */
+	if (s->conf.metrics_listen != NULL) {
+		size_t n = strlen(s->conf.listen) + 1 + strlen(s->conf.metrics_listen) + 1;
+		if ((ports = malloc(n)) == NULL) {
+			http_stop(s);
+			return err_set(e, "out of memory");
+		}
+		snprintf(ports, n, "%s,%s", s->conf.listen, s->conf.metrics_listen);
 	}
 	snprintf(threads, sizeof(threads), "%lld", (long long)hc->threads);
 	snprintf(header_ms, sizeof(header_ms), "%lld", (long long)hc->header_ms);
@@ -685,7 +1024,7 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	snprintf(queue, sizeof(queue), "%d", CONNECTION_QUEUE);
 	snprintf(backlog, sizeof(backlog), "%d", LISTEN_BACKLOG);
 	const char *options[] = {
-		"listening_ports", s->conf.listen,
+		"listening_ports", ports != NULL ? ports : s->conf.listen,
 		"num_threads", threads,
 		"enable_keep_alive", hc->keep_alive_ms > 0 ? "yes" : "no",
 		/* A whole request line and header section must arrive within
@@ -720,8 +1059,14 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	mgerr.text_buffer_size = sizeof(mgmsg);
 	s->ctx = mg_start2(&init, &mgerr);
 	if (s->ctx == NULL) {
-		err_set(e, "cannot serve on %s: %s", s->conf.listen,
+		err_set(e, "cannot serve on %s: %s", ports != NULL ? ports : s->conf.listen,
 		    mgmsg[0] ? mgmsg : "civetweb failed");
+		free(ports);
+		http_stop(s);
+		return -1;
+	}
+	free(ports);
+	if (metrics_ports_find(s, e) != 0) {
 		http_stop(s);
 		return -1;
 	}
@@ -754,6 +1099,22 @@ void http_describe(const struct http_server *s, char *out, size_t size)
 		o += (size_t)w;
 		p += len + (end != NULL);
 	}
+	for (size_t i = 0; i < s->nmetrics_ports && o < size; i++) {
+		int w = snprintf(out + o, size - o, "%s%d", i == 0 ? " (/metrics on port " : ", ",
+		    s->metrics_port[i]);
+		if (w < 0 || (size_t)w >= size - o)
+			break;
+		o += (size_t)w;
+	}
+	if (s->nmetrics_ports > 0 && o + 1 < size) {
+		out[o++] = ')';
+		out[o] = '\0';
+	}
+}
+
+int http_reopen_logs(struct http_server *s, struct err *e)
+{
+	return access_log_reopen(s->access_log, e);
 }
 
 void http_stop(struct http_server *s)
@@ -765,6 +1126,11 @@ void http_stop(struct http_server *s)
 	mg_exit_library();
 	watchdog_stop(s->watchdog);
 	ratelimit_fini(&s->torn_warn);
+	/* After mg_stop: no worker counts or logs any more. */
+	metrics_free(s->metrics);
+	health_free(s->health);
+	access_log_free(s->access_log);
 	free(s->conf.listen);
+	free(s->conf.metrics_listen);
 	free(s);
 }

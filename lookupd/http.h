@@ -3,7 +3,10 @@
  *
  * Serves RFC 5019 / RFC 9919 GET (base64 DER in the path, at "/" and
  * under the path prefix), POST of application/ocsp-request (at "/" and at
- * the prefix), HEAD, and /healthz for load balancers. Every reply is
+ * the prefix), HEAD, /healthz (readiness, health.h: 200 "ok", or 503 with
+ * the reasons in JSON), /livez (liveness: 200 "ok" once serving, whatever
+ * the tree's state) and /metrics (Prometheus text format 0.0.4; only on
+ * metrics_listen when that is set). Every reply is
  * written with an exact Content-Length (never chunked), so keep-alive
  * works and HTTP/1.0 clients see the connection close.
  *
@@ -37,6 +40,13 @@ struct http_opts {
 	int64_t busy_threshold;		/* percent of threads */
 	int64_t max_age;		/* longest Cache-Control max-age */
 	int64_t cache_tags;		/* enum cache_tags */
+	/* Operations: metrics, readiness, the access log. */
+	const char *metrics_listen;	/* NULL or "": /metrics on listen */
+	const char *access_log;		/* NULL or "": none; "syslog"; a file */
+	const char *tree;		/* for /healthz and the tree gauges */
+	int64_t stale_share;		/* percent */
+	int64_t stale_warning;		/* seconds */
+	int64_t max_generation_age;	/* seconds */
 };
 
 /* The options once checked and normalised, as http_start uses them. */
@@ -54,12 +64,16 @@ struct http_conf {
 	int64_t busy_limit;		/* connections held above which to close */
 	int64_t max_age;
 	int cache_tags;			/* enum cache_tags */
+	char *metrics_listen;		/* NULL: none; else normalised (owned) */
+	char *access_log;		/* NULL: none (owned) */
+	char *tree;			/* NULL: none (owned) */
+	int64_t stale_share, stale_warning, max_generation_age;
 };
 
 /* Checks what civetweb would only refuse at start (or accept wrongly) and
  * normalises it, once: the listen list (an IPv4 address or host name, or
  * "[IPv6 address]" when civetweb has IPv6, then ':' and a port), the path
- * prefix and the limits. */
+ * prefix and the limits; metrics_listen like listen. */
 int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *e);
 void http_conf_fini(struct http_conf *hc);
 
@@ -77,6 +91,10 @@ void http_set_answerer(struct http_server *s, struct answerer *a);
 /* The ports actually bound (a configured port 0 shows the one chosen),
  * as "ADDR:PORT, ..." text for the start-up log. */
 void http_describe(const struct http_server *s, char *out, size_t size);
+/* Opens the access log file again (logrotate moved it): for the signal
+ * loop, on SIGHUP and SIGUSR1. 0 without a log file; -1 (e says why, the
+ * old file still in use) when it cannot be opened. */
+int http_reopen_logs(struct http_server *s, struct err *e);
 /* Stops accepting, waits for the workers, frees s. */
 void http_stop(struct http_server *s);
 

@@ -191,6 +191,12 @@ static void http_opts_from(const struct config *c, struct http_opts *ho)
 	ho->busy_threshold = c->busy_threshold;
 	ho->max_age = c->max_age;
 	ho->cache_tags = c->cache_tags;
+	ho->metrics_listen = c->metrics_listen;
+	ho->access_log = c->access_log;
+	ho->tree = c->tree;
+	ho->stale_share = c->stale_share;
+	ho->stale_warning = c->stale_warning;
+	ho->max_generation_age = c->max_generation_age;
 }
 
 static void log_started(struct http_server *srv, struct answerer *a, const struct config *c,
@@ -281,7 +287,7 @@ static int serve(const struct config *c, const struct http_conf *hc)
 {
 	struct answerer_opts ao = { c->tree && c->tree[0] ? c->tree : NULL,
 	    (size_t)c->cache_entries, c->reload_interval, (size_t)c->max_certs,
-	    (size_t)c->online_cache_entries, c };
+	    (size_t)c->online_cache_entries, c, (int)c->stale };
 	struct http_server *srv = NULL;
 	struct answerer *a = NULL;
 	struct err e;

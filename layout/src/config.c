@@ -48,6 +48,8 @@ static const char *const purge_methods[] = { "purge", "ban", NULL };
 static const char *const purge_bys[] = { "url", "tag", NULL };
 static const char *const cache_tag_kinds[] = { "no", "cache-tag", "surrogate-key", "both",
 	NULL };
+/* In the order of enum answer_stale (lookupd/answer.h). */
+static const char *const stale_policies[] = { "trylater", "online", NULL };
 
 #define TOP(f) offsetof(struct config, f)
 #define CA(f) offsetof(struct ca_conf, f)
@@ -189,6 +191,26 @@ static const struct key_def keys[] = {
 	{ SEC_LOOKUPD, "cache_tags", KEY_CHOICE, 0, 0, 0, "no", TOP(cache_tags),
 	  "tag cacheable answers for purges by tag: cache-tag (Cloudflare, Akamai, Varnish "
 	  "BAN), surrogate-key (Fastly), both, or no", cache_tag_kinds },
+	/* lookupd's operations: metrics, readiness, stale policy, access log. */
+	{ SEC_LOOKUPD, "metrics_listen", KEY_STRING, 0, 0, 0, NULL, TOP(metrics_listen),
+	  "ADDR:PORT[,...] where /metrics (Prometheus text format) is answered, and "
+	  "only there (e.g. 127.0.0.1:9102); default: on listen", NULL },
+	{ SEC_LOOKUPD, "access_log", KEY_STRING, 0, 0, 0, NULL, TOP(access_log),
+	  "one line per request to this file (reopened on SIGHUP and SIGUSR1) or to "
+	  "'syslog'; default: none", NULL },
+	{ SEC_LOOKUPD, "stale", KEY_CHOICE, 0, 0, 0, "online", TOP(stale),
+	  "what a request gets when the tree's response is past nextUpdate: online (signed "
+	  "now when the CA's key is online, else tryLater) or trylater; never the expired "
+	  "response", stale_policies },
+	{ SEC_LOOKUPD, "stale_share", KEY_INT, 0, 100, 0, "90", TOP(stale_share),
+	  "/healthz answers 503 while a CA has a response past this percent of its validity "
+	  "(0: no such check)", NULL },
+	{ SEC_LOOKUPD, "stale_warning", KEY_DURATION, 0, 10 * DAY, 's', "1h",
+	  TOP(stale_warning), "/healthz answers 503 while a CA has a response this close "
+	  "to (or past) its nextUpdate (0: no such check)", NULL },
+	{ SEC_LOOKUPD, "max_generation_age", KEY_DURATION, 0, 365 * DAY, 's', "0",
+	  TOP(max_generation_age), "/healthz answers 503 when the tree served was "
+	  "published longer ago than this (0: no such check)", NULL },
 
 	{ SEC_CA, "issuer", KEY_STRING, 0, 0, 0, NULL, CA(issuer),
 	  "PEM certificate of the issuing CA", NULL },

@@ -297,7 +297,7 @@ print(hashlib.sha1(key[s + 1:e]).hexdigest())   # past the unused-bits octet'
 # must not name another --listen; a configuration file's listen key is
 # overridden), its log in $LOOKUPD_LOG. Reads the port the kernel gave it
 # from its "listening on" line, sets $PORT, $URL and $LOOKUPD_PID, and
-# returns once /healthz answers 200. When lookupd exits first or takes too
+# returns once /livez answers 200. When lookupd exits first or takes too
 # long: prints its log and returns 1.
 LOOKUPD_RUNS=0
 start_lookupd() {
@@ -325,9 +325,10 @@ lookupd_bound() {
 	[ -n "$PORT" ] || gone "$LOOKUPD_PID"
 }
 
-# For wait_for in start_lookupd: true once /healthz answers 200 (it is 503
-# until the tree is open), or lookupd exited.
-lookupd_healthy() { curl -fs -o /dev/null "$URL/healthz" || gone "$LOOKUPD_PID"; }
+# For wait_for in start_lookupd: true once /livez answers 200 (it is 503
+# until the tree is open), or lookupd exited. Not /healthz: that is 503
+# while the tree is missing or stale, which tests set up on purpose.
+lookupd_healthy() { curl -fs -o /dev/null "$URL/livez" || gone "$LOOKUPD_PID"; }
 
 stop_lookupd() {
 	kill "$LOOKUPD_PID" 2>/dev/null || true

@@ -154,6 +154,14 @@ struct config {
 	int64_t max_certs;		/* CertIDs in one request */
 	int64_t online_cache_entries;	/* online answers kept until refresh */
 	int64_t cache_tags;		/* enum cache_tags: tag headers on cacheable answers */
+	/* lookupd's operations: metrics, readiness (/healthz), stale policy,
+	 * access log. */
+	char *metrics_listen;		/* NULL: /metrics on listen */
+	char *access_log;		/* NULL: none; "syslog" or a file */
+	int64_t stale;			/* 0 trylater, 1 online (lookupd/answer.h) */
+	int64_t stale_share;		/* percent of validity: /healthz 503 past it */
+	int64_t stale_warning;		/* /healthz 503 this close to a nextUpdate */
+	int64_t max_generation_age;	/* /healthz 503 for an older tree; 0: off */
 
 	struct ca_conf *cas;
 	size_t ncas, cas_cap;

@@ -114,7 +114,7 @@ static void setup(void)
 }
 
 enum conf_id { NOKEY, KEY, KEY_REVOKED, KEY_UNAUTH, SIGREQ, NOCACHE, ONLINE_ONLY,
-	NO_STATUS, EPOCH, NCONF };
+	NO_STATUS, EPOCH, STALE_TRYLATER, NCONF };
 
 static const struct conf_spec {
 	const char *label;
@@ -122,16 +122,18 @@ static const struct conf_spec {
 	const char *unknown;	/* NULL: the default */
 	int sig_required;
 	size_t online_cache;
+	const char *stale;	/* [lookupd] stale; NULL: the default */
 } confs[NCONF] = {
-	[NOKEY] = { "no key", 1, 0, 1, NULL, 0, 64 },
-	[KEY] = { "key", 1, 1, 1, "unknown", 0, 64 },
-	[KEY_REVOKED] = { "key, unknown = revoked", 1, 1, 1, "revoked", 0, 64 },
-	[KEY_UNAUTH] = { "key, unknown = unauthorized", 1, 1, 1, "unauthorized", 0, 64 },
-	[SIGREQ] = { "key, sig_required", 1, 1, 1, NULL, 1, 64 },
-	[NOCACHE] = { "key, no online cache", 1, 1, 1, NULL, 0, 0 },
-	[ONLINE_ONLY] = { "key, no tree", 0, 1, 1, NULL, 0, 64 },
-	[NO_STATUS] = { "key, no tree, no index", 0, 1, 0, NULL, 0, 64 },
-	[EPOCH] = { "key, its own index", 1, 1, 1, NULL, 0, 64 },
+	[NOKEY] = { "no key", 1, 0, 1, NULL, 0, 64, NULL },
+	[KEY] = { "key", 1, 1, 1, "unknown", 0, 64, NULL },
+	[KEY_REVOKED] = { "key, unknown = revoked", 1, 1, 1, "revoked", 0, 64, NULL },
+	[KEY_UNAUTH] = { "key, unknown = unauthorized", 1, 1, 1, "unauthorized", 0, 64, NULL },
+	[SIGREQ] = { "key, sig_required", 1, 1, 1, NULL, 1, 64, NULL },
+	[NOCACHE] = { "key, no online cache", 1, 1, 1, NULL, 0, 0, NULL },
+	[ONLINE_ONLY] = { "key, no tree", 0, 1, 1, NULL, 0, 64, NULL },
+	[NO_STATUS] = { "key, no tree, no index", 0, 1, 0, NULL, 0, 64, NULL },
+	[EPOCH] = { "key, its own index", 1, 1, 1, NULL, 0, 64, NULL },
+	[STALE_TRYLATER] = { "key, stale = trylater", 1, 1, 1, NULL, 0, 64, "trylater" },
 };
 
 static struct config configs[NCONF];
@@ -169,6 +171,8 @@ static void open_answerers(void)
 			set(c, "index", i == EPOCH ? epoch_index : index_path);
 		if (s->unknown)
 			set(c, "unknown", s->unknown);
+		if (s->stale != NULL && config_set(c, "lookupd", "stale", s->stale, &e) != 0)
+			exit(2);
 		if (s->sig_required) {
 			set(c, "sig_required", "yes");
 			set(c, "requestors", A.cert_path);
@@ -178,7 +182,7 @@ static void open_answerers(void)
 			exit(2);
 		}
 		struct answerer_opts o = { s->tree ? root : NULL, 64, 1, MAX_CERTS,
-		    s->online_cache, c };
+		    s->online_cache, c, (int)c->stale };
 		if (answerer_new(&o, &answerers[i], &e) != 0) {
 			fprintf(stderr, "answerer_new %s: %s\n", s->label, e.msg);
 			exit(2);
@@ -408,6 +412,13 @@ static const struct row rows[] = {
 	{ "stale file, no key", NOKEY, { A1(0x11) }, 1, 0, 0, NULL, 0,
 	  FAIL(OCSP_RESPONSE_STATUS_TRYLATER), { 0 }, 0 },
 	{ "stale file, key", KEY, { A1(0x11) }, 1, 0, 0, NULL, 0, ONLINE, { GOOD }, 0 },
+	/* stale = trylater: never signed in place of the expired file */
+	{ "stale file, key", STALE_TRYLATER, { A1(0x11) }, 1, 0, 0, NULL, 0,
+	  FAIL(OCSP_RESPONSE_STATUS_TRYLATER), { 0 }, 0 },
+	{ "tree hit, key", STALE_TRYLATER, { A1(0x10) }, 1, 0, 0, NULL, 0, TREE(0x10), { GOOD },
+	  0 },
+	{ "no file, in the index, key", STALE_TRYLATER, { A1(0x13) }, 1, 0, 0, NULL, 0, ONLINE,
+	  { GOOD }, 0 },
 	{ "broken file, no key", NOKEY, { A1(0x14) }, 1, 0, 0, NULL, 0,
 	  FAIL(OCSP_RESPONSE_STATUS_INTERNALERROR), { 0 }, 0 },
 	{ "broken file, key", KEY, { A1(0x14) }, 1, 0, 0, NULL, 0, ONLINE, { GOOD }, 0 },
@@ -684,6 +695,53 @@ static uint8_t *answer_one(int i, long serial, int64_t now, size_t *len, int *st
 	return out;
 }
 
+/* Where each answer came from, as metrics and the access log are told. */
+static void test_sources(void)
+{
+	static const struct {
+		int conf;
+		long serial;
+		enum answer_source source;
+		int signed_online;
+	} cases[] = {
+		{ KEY, 0x10, ANSWER_SRC_TREE, 0 },
+		{ NOKEY, 0x11, ANSWER_SRC_STALE, 0 },
+		{ STALE_TRYLATER, 0x11, ANSWER_SRC_STALE, 0 },
+		{ NOCACHE, 0x11, ANSWER_SRC_ONLINE, 1 },
+		{ NOKEY, 0x13, ANSWER_SRC_NOT_FOUND, 0 },
+		{ NOKEY, 0x14, ANSWER_SRC_NONE, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct id_spec id = A1(cases[i].serial);
+		OCSP_REQUEST *req = make_request(&id, 1, 0, NO_SIG);
+		size_t dlen;
+		uint8_t *der = pki_request_der(req, &dlen);
+		struct answer ans;
+
+		check_case("source %zu (%s, serial %lx)", i, confs[cases[i].conf].label,
+		    cases[i].serial);
+		answer_request(answerers[cases[i].conf], der, dlen, T0, scratch[cases[i].conf],
+		    &ans);
+		CHECK_EQ(ans.info.source, cases[i].source);
+		CHECK_EQ(ans.info.signed_online, cases[i].signed_online);
+		CHECK(ans.info.has_id && ans.info.id.serial_ok);
+		answer_release(answerers[cases[i].conf], &ans);
+		free(der);
+		OCSP_REQUEST_free(req);
+	}
+	{
+		struct answer ans;
+		static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01 };
+		check_case("source: malformed");
+		answer_request(answerers[KEY], junk, sizeof(junk), T0, scratch[KEY], &ans);
+		CHECK_EQ(ans.info.source, ANSWER_SRC_NONE);
+		CHECK(!ans.info.has_id);
+		answer_release(answerers[KEY], &ans);
+	}
+	check_case_clear();
+}
+
 /* A new index (a revocation) makes cached online answers stale at the
  * next refresh: answered again, from the new status. */
 static void test_new_status(void)
@@ -736,6 +794,7 @@ int main(void)
 	open_answerers();
 	test_table();
 	test_not_requests();
+	test_sources();
 	test_new_status();
 	test_cached_past_next_update();
 	teardown();
