@@ -175,6 +175,22 @@ static const struct key_def keys[] = {
 	{ SEC_LOOKUPD, "cache_tags", KEY_CHOICE, 0, 0, 0, "no", TOP(cache_tags),
 	  "tag cacheable answers for purges by tag: cache-tag (Cloudflare, Akamai, Varnish "
 	  "BAN), surrogate-key (Fastly), both, or no", cache_tag_kinds },
+	/* Signals and privileges (lookupd/reload.h, lookupd/privdrop.h). */
+	{ SEC_LOOKUPD, "drain_timeout", KEY_DURATION, 0, 600, 's', "10s", TOP(drain_timeout),
+	  "at SIGTERM or SIGINT, requests in flight get this long to be answered before "
+	  "the connections are closed", NULL },
+	{ SEC_LOOKUPD, "user", KEY_STRING, 0, 0, 0, NULL, TOP(user),
+	  "started as root: once bound, with the keys read and the tree open, run as this "
+	  "user (a name or a number); SIGHUP then reads keys as this user", NULL },
+	{ SEC_LOOKUPD, "group", KEY_STRING, 0, 0, 0, NULL, TOP(group),
+	  "and this group (default: the user's own); supplementary groups are dropped",
+	  NULL },
+	{ SEC_LOOKUPD, "allow_root", KEY_CHOICE, 0, 0, 0, "no", TOP(allow_root),
+	  "serve as root when started as root without 'user' (default: refuse to start)",
+	  yes_no },
+	{ SEC_LOOKUPD, "log_file", KEY_STRING, 0, 0, 0, NULL, TOP(log_file),
+	  "append the log to this file instead of stderr (reopened on SIGUSR1, for "
+	  "logrotate)", NULL },
 
 	{ SEC_CA, "issuer", KEY_STRING, 0, 0, 0, NULL, CA(issuer),
 	  "PEM certificate of the issuing CA", NULL },

@@ -149,6 +149,12 @@ struct config {
 	int64_t max_certs;		/* CertIDs in one request */
 	int64_t online_cache_entries;	/* online answers kept until refresh */
 	int64_t cache_tags;		/* enum cache_tags: tag headers on cacheable answers */
+	/* Signals and privileges (lookupd/reload.h, lookupd/privdrop.h). */
+	int64_t drain_timeout;		/* seconds in-flight requests get at a stop */
+	char *user;			/* drop to this user when started as root */
+	char *group;			/* and group (NULL: the user's own) */
+	int64_t allow_root;		/* serve as root when no user is given */
+	char *log_file;			/* NULL: stderr or syslog; reopened on SIGUSR1 */
 
 	struct ca_conf *cas;
 	size_t ncas, cas_cap;
