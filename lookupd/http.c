@@ -2,12 +2,17 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ocsp/bytehash.h"
 #include "ocsp/log.h"
@@ -20,6 +25,7 @@
 #ifdef OCSP_CIVETWEB_BUILTIN
 #include "head_hook.h"
 #endif
+#include "reload.h"
 #include "reply.h"
 #include "watchdog.h"
 
@@ -32,11 +38,25 @@
  * the rest in the kernel's listen backlog. */
 #define CONNECTION_QUEUE 1024
 #define LISTEN_BACKLOG 4096
+/* civetweb binds its listeners first thing: they are among the first
+ * descriptors, and more ports than this are not configured. */
+#define LISTENER_FD_SCAN 1024
+#define LISTENERS_MAX 32
 
 struct http_server {
 	struct mg_context *ctx;
-	struct answerer *_Atomic answerer;
+	struct reload *live;		/* the answerer in service (reload.h) */
 	struct http_conf conf;		/* listen owned */
+	/* Accepting starts at http_open: civetweb's master thread waits in
+	 * its start callback until then. */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	int gate_open;			/* under gate_lock */
+	/* The listening descriptors, found once bound, for http_quiesce. */
+	int listeners[LISTENERS_MAX];
+	size_t nlisteners;
+	int quiet[2];			/* the pipe put in their place; -1: none */
+	atomic_int draining;		/* answers close their connections */
 	atomic_long busy;		/* connections a worker holds now */
 	struct ratelimit torn_warn;
 	struct watchdog *watchdog;	/* ends body waits past their deadline */
@@ -48,6 +68,7 @@ struct http_server {
  * connections. Nothing here grows per request. */
 struct worker {
 	struct watchdog_slot *slot;	/* NULL: no watchdog for this one */
+	struct reload_reader *reader;	/* NULL: no slot, answers 503 */
 	int64_t requests;		/* answered on the connection it holds */
 	struct reply_memo memo;
 	struct answer_scratch scratch;
@@ -520,10 +541,24 @@ static const char *refusal_status(int code)
 	}
 }
 
+/* The answerer in service for this request, until on_request_end
+ * (reload.h: no lock, a store to the worker's own slot). Signing contexts
+ * this worker made from a replaced one are dropped first, while that one
+ * is still alive for it. */
+static struct answerer *worker_enter(struct worker *w)
+{
+	int drop;
+	struct answerer *a = reload_enter(w->reader, &drop);
+
+	if (drop)
+		answer_scratch_fini(&w->scratch);
+	return a;
+}
+
 static int route(struct mg_connection *conn, struct http_server *s, struct worker *w,
     const struct mg_request_info *ri)
 {
-	struct answerer *a = atomic_load_explicit(&s->answerer, memory_order_acquire);
+	struct answerer *a = worker_enter(w);
 	const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
 	enum method m = method_of(ri->request_method);
 	struct req_headers h;
@@ -598,6 +633,22 @@ static int on_connection(const struct mg_connection *conn, void **data)
 	return 0;
 }
 
+/* Every request civetweb hands to on_request ends here (and a few it
+ * refused itself, for which leaving again is harmless). */
+static void on_request_end(const struct mg_connection *conn, int status)
+{
+	struct http_server *s = mg_get_user_data(mg_get_context(conn));
+	struct worker *w = mg_get_thread_pointer(conn);
+
+	if (w != NULL)
+		reload_leave(w->reader, w->scratch.online.nctx > 0 ||
+		    w->scratch.online.buf != NULL);
+	/* Stopping: the answer was complete; the client reconnects elsewhere
+	 * (civetweb's own object, which this callback only sees as const). */
+	if (atomic_load_explicit(&s->draining, memory_order_relaxed))
+		mg_disable_connection_keep_alive((struct mg_connection *)conn);
+}
+
 static void on_connection_closed(const struct mg_connection *conn)
 {
 	struct http_server *s = mg_get_user_data(mg_get_context(conn));
@@ -610,6 +661,13 @@ static void *on_thread_start(const struct mg_context *ctx, int type)
 	struct http_server *s = mg_get_user_data(ctx);
 	struct worker *w;
 
+	if (type == 0) {	/* the master thread: it accepts once the gate opens */
+		pthread_mutex_lock(&s->gate_lock);
+		while (!s->gate_open)
+			pthread_cond_wait(&s->gate_cond, &s->gate_lock);
+		pthread_mutex_unlock(&s->gate_lock);
+		return NULL;
+	}
 	if (type != 1)		/* 1: a worker serving connections */
 		return NULL;
 	w = mmap(NULL, sizeof(struct worker), PROT_READ | PROT_WRITE,
@@ -619,6 +677,9 @@ static void *on_thread_start(const struct mg_context *ctx, int type)
 		return NULL;
 	}
 	w->slot = watchdog_join(s->watchdog);
+	w->reader = reload_join(s->live);
+	if (w->reader == NULL)
+		log_error("no answerer slot for a worker thread; it answers 503");
 	return w;
 }
 
@@ -651,7 +712,52 @@ static int on_log(const struct mg_connection *conn, const char *msg)
 
 /* ---- the server ---- */
 
-int http_start(const struct http_conf *hc, struct http_server **out, struct err *e)
+static int port_of_fd(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+/* civetweb does not say which descriptors it listens on: they are the
+ * listening sockets bound to its ports (an inherited listening socket on
+ * another port is not touched). */
+static void find_listeners(struct http_server *s)
+{
+	struct mg_server_port ports[LISTENERS_MAX];
+	int n = mg_get_server_ports(s->ctx, LISTENERS_MAX, ports);
+
+	for (int fd = 0; fd < LISTENER_FD_SCAN && s->nlisteners < LISTENERS_MAX; fd++) {
+		int on = 0, port;
+		socklen_t len = sizeof(on);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 || !on ||
+		    (port = port_of_fd(fd)) < 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (ports[i].port == port) {
+				s->listeners[s->nlisteners++] = fd;
+				break;
+			}
+	}
+}
+
+static void gate_open(struct http_server *s)
+{
+	pthread_mutex_lock(&s->gate_lock);
+	s->gate_open = 1;
+	pthread_cond_broadcast(&s->gate_cond);
+	pthread_mutex_unlock(&s->gate_lock);
+}
+
+int http_start(const struct http_conf *hc, struct reload *live, struct http_server **out,
+    struct err *e)
 {
 	struct mg_callbacks cb;
 	struct mg_init_data init;
@@ -670,7 +776,11 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 		free(s);
 		return err_set(e, "out of memory");
 	}
-	atomic_init(&s->answerer, NULL);
+	s->live = live;
+	pthread_mutex_init(&s->gate_lock, NULL);
+	pthread_cond_init(&s->gate_cond, NULL);
+	s->quiet[0] = s->quiet[1] = -1;
+	atomic_init(&s->draining, 0);
 	atomic_init(&s->busy, 0);
 	ratelimit_init(&s->torn_warn, TORN_BURST);
 	mg_init_library(0);	/* http_stop's mg_exit_library balances it */
@@ -709,6 +819,7 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	cb.begin_request = on_request;
 	cb.init_connection = on_connection;
 	cb.connection_closed = on_connection_closed;
+	cb.end_request = on_request_end;
 	cb.init_thread = on_thread_start;
 	cb.exit_thread = on_thread_exit;
 	cb.log_message = on_log;
@@ -725,13 +836,48 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 		http_stop(s);
 		return -1;
 	}
+	find_listeners(s);
 	*out = s;
 	return 0;
 }
 
-void http_set_answerer(struct http_server *s, struct answerer *a)
+void http_open(struct http_server *s)
 {
-	atomic_store_explicit(&s->answerer, a, memory_order_release);
+	gate_open(s);
+}
+
+/* The listening sockets are replaced by the read end of a pipe that
+ * nothing writes to (its write end stays open, so it never reports
+ * POLLHUP): civetweb's master thread goes on polling the same descriptor
+ * numbers and never sees a connection, the kernel closes the sockets (new
+ * connections are refused, not queued), and mg_stop closes the pipe's
+ * copies as if they were its sockets. civetweb has no call to stop
+ * accepting without also ending the requests in flight. */
+int http_quiesce(struct http_server *s, struct err *e)
+{
+	size_t done = 0;
+
+	atomic_store_explicit(&s->draining, 1, memory_order_relaxed);
+	if (s->quiet[0] >= 0)
+		return 0;
+	if (pipe(s->quiet) != 0) {
+		s->quiet[0] = s->quiet[1] = -1;
+		return err_set(e, "cannot stop accepting: pipe: %s", strerror(errno));
+	}
+	/* shutdown first: the master thread's poll holds the socket open
+	 * until it returns, and the kernel would queue connections on it
+	 * meanwhile; a socket shut down listens no more, and its queue is
+	 * reset. */
+	for (size_t i = 0; i < s->nlisteners; i++)
+		if (shutdown(s->listeners[i], SHUT_RDWR) == 0 &&
+		    dup2(s->quiet[0], s->listeners[i]) == s->listeners[i]) {
+			fcntl(s->listeners[i], F_SETFD, FD_CLOEXEC);
+			done++;
+		}
+	if (done < s->nlisteners || s->nlisteners == 0)
+		return err_set(e, "stopped accepting on %zu of %zu listening sockets", done,
+		    s->nlisteners);
+	return 0;
 }
 
 void http_describe(const struct http_server *s, char *out, size_t size)
@@ -760,9 +906,17 @@ void http_stop(struct http_server *s)
 {
 	if (s == NULL)
 		return;
+	/* A master thread still at the gate would never see the stop. */
+	gate_open(s);
 	if (s->ctx != NULL)
 		mg_stop(s->ctx);
 	mg_exit_library();
+	if (s->quiet[0] >= 0) {
+		close(s->quiet[0]);
+		close(s->quiet[1]);
+	}
+	pthread_cond_destroy(&s->gate_cond);
+	pthread_mutex_destroy(&s->gate_lock);
 	watchdog_stop(s->watchdog);
 	ratelimit_fini(&s->torn_warn);
 	free(s->conf.listen);
