@@ -56,6 +56,7 @@ struct http_server {
 	int listeners[LISTENERS_MAX];
 	size_t nlisteners;
 	int quiet[2];			/* the pipe put in their place; -1: none */
+	size_t inherited;		/* listen = systemd: sockets from LISTEN_FDS */
 	atomic_int draining;		/* answers close their connections */
 	atomic_long busy;		/* connections a worker holds now */
 	struct ratelimit torn_warn;
@@ -208,8 +209,11 @@ int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *
 	hc->listen = malloc(o->listen ? strlen(o->listen) + 1 : 1);
 	if (hc->listen == NULL)
 		return err_set(e, "out of memory");
-	if (listen_norm(o->listen, hc->listen, e) != 0 ||
-	    prefix_norm(o->path_prefix, hc->prefix, e) != 0)
+	if (o->listen != NULL && strcmp(o->listen, HTTP_LISTEN_SYSTEMD) == 0)
+		memcpy(hc->listen, HTTP_LISTEN_SYSTEMD, sizeof(HTTP_LISTEN_SYSTEMD));
+	else if (listen_norm(o->listen, hc->listen, e) != 0)
+		goto fail;
+	if (prefix_norm(o->path_prefix, hc->prefix, e) != 0)
 		goto fail;
 	if (o->max_request_bytes < 1 || o->max_request_bytes > REQUEST_MAX_DER) {
 		err_set(e, "max_request_bytes must be 1 to %d", REQUEST_MAX_DER);
@@ -640,9 +644,16 @@ static void on_request_end(const struct mg_connection *conn, int status)
 	struct http_server *s = mg_get_user_data(mg_get_context(conn));
 	struct worker *w = mg_get_thread_pointer(conn);
 
-	if (w != NULL)
-		reload_leave(w->reader, w->scratch.online.nctx > 0 ||
-		    w->scratch.online.buf != NULL);
+	if (w != NULL) {
+		int keep = w->scratch.online.nctx > 0 || w->scratch.online.buf != NULL;
+		/* Contexts of a replaced configuration go now, while it is
+		 * still alive for this worker. */
+		if (keep && reload_stale(w->reader)) {
+			answer_scratch_fini(&w->scratch);
+			keep = 0;
+		}
+		reload_leave(w->reader, keep);
+	}
 	/* Stopping: the answer was complete; the client reconnects elsewhere
 	 * (civetweb's own object, which this callback only sees as const). */
 	if (atomic_load_explicit(&s->draining, memory_order_relaxed))
@@ -748,6 +759,97 @@ static void find_listeners(struct http_server *s)
 	}
 }
 
+/* ---- socket activation ---- */
+
+/* sd_listen_fds(3): the service manager passes listening sockets from
+ * descriptor 3 on, and says how many in LISTEN_FDS, for the process
+ * LISTEN_PID. */
+#define SD_LISTEN_FDS_START 3
+#define SD_LISTEN_FDS_MAX 32
+
+static int inherited_count(size_t *n, struct err *e)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	unsigned long p, k;
+	char *end;
+
+	if (pid == NULL || fds == NULL)
+		return err_set(e, "listen = systemd, but no socket was passed (LISTEN_PID and "
+		    "LISTEN_FDS are not set: start lookupd from its .socket unit)");
+	errno = 0;
+	p = strtoul(pid, &end, 10);
+	if (errno != 0 || *end != '\0' || p != (unsigned long)getpid())
+		return err_set(e, "listen = systemd: LISTEN_PID is %s, not this process", pid);
+	k = strtoul(fds, &end, 10);
+	if (errno != 0 || *end != '\0' || k < 1 || k > LISTENERS_MAX || k > SD_LISTEN_FDS_MAX)
+		return err_set(e, "listen = systemd: LISTEN_FDS is '%s', not 1 to %d", fds,
+		    LISTENERS_MAX);
+	*n = k;
+	return 0;
+}
+
+/* Each passed descriptor must be a listening TCP socket civetweb can
+ * serve: an IPv6 one only with an IPv6 civetweb (the system library's
+ * address buffers have no room for one). */
+static int inherited_check(int fd, struct err *e)
+{
+	int on = 0, type = 0;
+	socklen_t len = sizeof(on), tlen = sizeof(type);
+	struct sockaddr_storage ss;
+	socklen_t slen = sizeof(ss);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 || !on ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM ||
+	    getsockname(fd, (struct sockaddr *)&ss, &slen) != 0)
+		return err_set(e, "listen = systemd: descriptor %d is not a listening stream "
+		    "socket (ListenStream= in the .socket unit)", fd);
+	if (ss.ss_family == AF_INET6 && !mg_check_feature(MG_FEATURE_IPV6))
+		return err_set(e, "listen = systemd: descriptor %d is IPv6, which this "
+		    "lookupd's civetweb cannot serve (the system library)", fd);
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+		return err_set(e, "listen = systemd: descriptor %d is not an IP socket", fd);
+	return 0;
+}
+
+/* civetweb has no call that takes a socket, so it binds one loopback
+ * placeholder per passed socket (the list "127.0.0.1:0,..."), and each
+ * placeholder's descriptor is then replaced by a passed socket (dup2)
+ * before its master thread accepts anything (the gate is still shut):
+ * civetweb polls and accepts on the same descriptor numbers, now the
+ * service manager's sockets. Only the placeholder's recorded address is
+ * stale, so http_describe asks the descriptors themselves. */
+static char *placeholder_list(size_t n)
+{
+	static const char one[] = "127.0.0.1:0";
+	char *list = malloc(n * sizeof(one));
+
+	if (list == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(list + i * sizeof(one), one, sizeof(one) - 1);
+		list[i * sizeof(one) + sizeof(one) - 1] = i + 1 < n ? ',' : '\0';
+	}
+	return list;
+}
+
+static int inherit(struct http_server *s, struct err *e)
+{
+	if (s->nlisteners != s->inherited)
+		return err_set(e, "listen = systemd: civetweb bound %zu placeholders for %zu "
+		    "sockets", s->nlisteners, s->inherited);
+	for (size_t i = 0; i < s->inherited; i++) {
+		int fd = SD_LISTEN_FDS_START + (int)i;
+		if (dup2(fd, s->listeners[i]) != s->listeners[i])
+			return err_set(e, "listen = systemd: dup2: %s", strerror(errno));
+		fcntl(s->listeners[i], F_SETFD, FD_CLOEXEC);
+		close(fd);
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return 0;
+}
+
 static void gate_open(struct http_server *s)
 {
 	pthread_mutex_lock(&s->gate_lock);
@@ -767,12 +869,23 @@ int http_start(const struct http_conf *hc, struct reload *live, struct http_serv
 	unsigned mgcode = 0;
 	struct http_server *s;
 
+	size_t inherited = 0;
+
 	*out = NULL;
+	if (strcmp(hc->listen, HTTP_LISTEN_SYSTEMD) == 0) {
+		if (inherited_count(&inherited, e) != 0)
+			return -1;
+		for (size_t i = 0; i < inherited; i++)
+			if (inherited_check(SD_LISTEN_FDS_START + (int)i, e) != 0)
+				return -1;
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return err_set(e, "out of memory");
 	s->conf = *hc;
-	if ((s->conf.listen = strdup(hc->listen)) == NULL) {
+	s->inherited = inherited;
+	s->conf.listen = inherited ? placeholder_list(inherited) : strdup(hc->listen);
+	if (s->conf.listen == NULL) {
 		free(s);
 		return err_set(e, "out of memory");
 	}
@@ -837,6 +950,10 @@ int http_start(const struct http_conf *hc, struct reload *live, struct http_serv
 		return -1;
 	}
 	find_listeners(s);
+	if (s->inherited > 0 && inherit(s, e) != 0) {
+		http_stop(s);
+		return -1;
+	}
 	*out = s;
 	return 0;
 }
@@ -867,9 +984,11 @@ int http_quiesce(struct http_server *s, struct err *e)
 	/* shutdown first: the master thread's poll holds the socket open
 	 * until it returns, and the kernel would queue connections on it
 	 * meanwhile; a socket shut down listens no more, and its queue is
-	 * reset. */
+	 * reset. Not a socket the service manager passed: it keeps its own
+	 * copy listening, and what arrives now waits there for the next
+	 * lookupd. */
 	for (size_t i = 0; i < s->nlisteners; i++)
-		if (shutdown(s->listeners[i], SHUT_RDWR) == 0 &&
+		if ((s->inherited > 0 || shutdown(s->listeners[i], SHUT_RDWR) == 0) &&
 		    dup2(s->quiet[0], s->listeners[i]) == s->listeners[i]) {
 			fcntl(s->listeners[i], F_SETFD, FD_CLOEXEC);
 			done++;
@@ -880,6 +999,32 @@ int http_quiesce(struct http_server *s, struct err *e)
 	return 0;
 }
 
+/* The passed sockets' own addresses (civetweb knows the placeholders'). */
+static void describe_inherited(const struct http_server *s, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < s->nlisteners && o < size; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		char addr[INET6_ADDRSTRLEN] = "?";
+		int v6, w;
+		if (getsockname(s->listeners[i], (struct sockaddr *)&ss, &len) != 0)
+			continue;
+		v6 = ss.ss_family == AF_INET6;
+		inet_ntop(ss.ss_family, v6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+		    (void *)&((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+		w = snprintf(out + o, size - o, "%s%s%s%s:%d", o ? ", " : "", v6 ? "[" : "", addr,
+		    v6 ? "]" : "", port_of_fd(s->listeners[i]));
+		if (w < 0 || (size_t)w >= size - o)
+			break;
+		o += (size_t)w;
+	}
+	if (o + sizeof(" (from systemd)") <= size)
+		memcpy(out + o, " (from systemd)", sizeof(" (from systemd)"));
+}
+
 void http_describe(const struct http_server *s, char *out, size_t size)
 {
 	struct mg_server_port ports[32];
@@ -887,6 +1032,10 @@ void http_describe(const struct http_server *s, char *out, size_t size)
 	size_t o = 0;
 	const char *p = s->conf.listen;
 
+	if (s->inherited > 0) {
+		describe_inherited(s, out, size);
+		return;
+	}
 	out[0] = '\0';
 	for (int i = 0; i < n && *p != '\0' && o < size; i++) {
 		const char *end = strchr(p, ','), *colon;

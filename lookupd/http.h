@@ -39,6 +39,11 @@ struct http_opts {
 	int64_t cache_tags;		/* enum cache_tags */
 };
 
+/* listen = systemd: serve the sockets the service manager passed
+ * (LISTEN_FDS, sd_listen_fds(3)) instead of binding; http_start checks
+ * them. */
+#define HTTP_LISTEN_SYSTEMD "systemd"
+
 /* The options once checked and normalised, as http_start uses them. */
 #define HTTP_PREFIX_MAX 256
 

@@ -47,7 +47,8 @@ static const struct cli_flag flags[] = {
 	    "ADDR:PORT[,ADDR:PORT...] (key 'listen', default\n"
 	    "127.0.0.1:8080; 0.0.0.0 for every IPv4 address; port 0\n"
 	    "picks a free port, logged at start). IPv6 ([::]:PORT)\n"
-	    "works with the built-in civetweb, not Debian's library."),
+	    "works with the built-in civetweb, not Debian's library.\n"
+	    "'systemd': the sockets of a .socket unit (LISTEN_FDS)."),
 	CLI_KEY("path-prefix", 'p', "PATH", "lookupd", "path_prefix",
 	    "URL path of the responder in the certificates' AIA,\n"
 	    "e.g. /ocsp (key 'path_prefix'); requests are also\n"
@@ -563,7 +564,7 @@ static void log_dropped(const struct privdrop *pd)
 		    "groups", pd->user, (unsigned long)pd->uid, pd->group,
 		    (unsigned long)pd->gid);
 	else if (geteuid() == 0)
-		log_warn("serving as root (allow_root = yes)");
+		log_info("serving as root, as allow_root = yes says");
 }
 
 static char *dup_or_null(const char *s)

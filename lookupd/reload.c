@@ -127,6 +127,12 @@ void reload_leave(struct reload_reader *rd, int keep)
 	atomic_store_explicit(&rd->inside, 0, memory_order_release);
 }
 
+int reload_stale(const struct reload_reader *rd)
+{
+	return rd != NULL && rd->gen != 0 &&
+	    rd->gen != atomic_load_explicit(&rd->owner->gen, memory_order_relaxed);
+}
+
 size_t reload_busy(const struct reload *r)
 {
 	size_t n = atomic_load(&((struct reload *)r)->used), busy = 0;

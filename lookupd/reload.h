@@ -25,10 +25,11 @@
  * A worker also keeps per-thread state made from a value across requests
  * (signing contexts for a CA's key): it says so when it leaves, its pin
  * then stays on that value, and at its next request reload_enter tells it
- * to drop that state, while the old value is still alive for it. A worker
- * that keeps such state and never serves again keeps the old value alive
- * (reload_collect says how many are held): a bounded cost, never a
- * dangling pointer. */
+ * to drop that state, while the old value is still alive for it; one in a
+ * request during the swap drops it before leaving (reload_stale). A worker
+ * that kept such state before the swap and does not serve again keeps the
+ * old value alive until it does (reload_collect says how many are held):
+ * a bounded cost, never a dangling pointer. */
 #ifndef LOOKUPD_RELOAD_H
 #define LOOKUPD_RELOAD_H
 
@@ -65,6 +66,10 @@ void *reload_enter(struct reload_reader *rd, int *drop);
 /* Ends the section. keep: the reader keeps per-thread state made from the
  * value it entered with, which then stays alive until its next section. */
 void reload_leave(struct reload_reader *rd, int keep);
+/* Inside a section: whether the value entered has been replaced since
+ * (state made from it is better dropped before leaving, so that the old
+ * value is not kept alive by a reader that may not serve again soon). */
+int reload_stale(const struct reload_reader *rd);
 /* Readers inside a section now (requests in flight), for the drain. */
 size_t reload_busy(const struct reload *r);
 

@@ -13,6 +13,7 @@
 # - started as root with user = nobody: Uid/Gid/Groups in /proc, answers
 #   still signed online, and a SIGHUP that would need root's files keeps
 #   the running configuration; refusing to serve as root without a user;
+# - listen = systemd, under systemd-socket-activate;
 # - the publisher refusing a tree owned by another user.
 source "$(dirname "$0")/lib.sh"
 
@@ -272,7 +273,39 @@ check "what follows goes to the new file" wait_for 10 grep -q "reloaded" "$WORK/
 check "... not to the old one" bash -c "! grep -q reloaded '$WORK/daemon.log.1'"
 stop_lookupd
 
-# ---- 5. dropping root ----
+# ---- 5. socket activation ----
+
+if command -v systemd-socket-activate >/dev/null; then
+	log "listen = systemd: the socket a service manager passes"
+	conf_a
+	SA_PORT=$(free_port)
+	LOOKUPD_RUNS=$((LOOKUPD_RUNS + 1))
+	LOOKUPD_LOG=$WORK/lookupd.$LOOKUPD_RUNS.log
+	# It binds, and starts lookupd (in its own process) at the first connection.
+	systemd-socket-activate -l "127.0.0.1:$SA_PORT" "$LOOKUPD" "${LOOKUPD_ROOT[@]}" \
+		--config "$CONF" --listen systemd > "$LOOKUPD_LOG" 2>&1 &
+	LOOKUPD_PID=$!
+	PIDS+=("$LOOKUPD_PID")
+	wait_for 10 grep -q "Listening on" "$LOOKUPD_LOG"
+	URL=http://127.0.0.1:$SA_PORT
+	check "the connection that started it is answered" contains "$(ask "$A" "$GA")" "0x$GA: good"
+	check "it serves the passed socket, and says so" \
+		logged "listening on 127.0.0.1:$SA_PORT (from systemd)"
+	check "no loopback placeholder is left listening: one socket, the passed one" \
+		test "$(ss -Hltnp | grep -c "pid=$LOOKUPD_PID,")" = 1
+	kill -TERM "$LOOKUPD_PID"
+	rc=0
+	wait "$LOOKUPD_PID" || rc=$?
+	check "SIGTERM: exit 0" test "$rc" = 0
+	rc=0
+	out=$("$LOOKUPD" "${LOOKUPD_ROOT[@]}" --config "$CONF" --listen systemd 2>&1) || rc=$?
+	check "listen = systemd without a passed socket: exit 2" test "$rc" = 2
+	check "... saying so" contains "$out" "no socket was passed"
+else
+	echo "SKIP: no systemd-socket-activate: socket activation not tested"
+fi
+
+# ---- 6. dropping root ----
 
 if [ "$(id -u)" = 0 ]; then
 	log "started as root with user = nobody"
@@ -315,7 +348,7 @@ group = nogroup"
 	start_lookupd --config "$CONF"
 	check "allow_root = yes serves as root" \
 		test "$(awk '/^Uid:/ { print $2 }' "/proc/$LOOKUPD_PID/status")" = 0
-	check "... with a warning" logged "serving as root (allow_root = yes)"
+	check "... and says so" logged "serving as root, as allow_root = yes says"
 	stop_lookupd
 	LOOKUPD_ROOT=("${LOOKUPD_ROOT_SAVED[@]}")
 

@@ -89,18 +89,28 @@ static void steps(void)
 	CHECK_EQ(atomic_load(&released), 1);
 	CHECK_EQ(released_ids[0], 1);
 
+	/* Replaced during a section: the reader is told so before it leaves. */
+	v = reload_enter(b, &drop);
+	CHECK(!reload_stale(b));
+	publish(r, 20);
+	CHECK(reload_stale(b));
+	reload_leave(b, 0);
+	CHECK_EQ(reload_collect(r), 0);
+	CHECK_EQ(released_ids[1], 2);
+	CHECK(!reload_stale(NULL));
+
 	/* State kept across sections holds its value until the next one. */
 	v = reload_enter(b, &drop);
-	CHECK(v->id == 2 && !drop);
+	CHECK(v->id == 20 && !drop);
 	reload_leave(b, 1);
 	publish(r, 3);
-	CHECK_EQ(reload_collect(r), 1);		/* b keeps state of 2 */
+	CHECK_EQ(reload_collect(r), 1);		/* b keeps state of 20 */
 	v = reload_enter(b, &drop);
-	CHECK(v->id == 3 && drop);		/* told to drop it, 2 still alive */
+	CHECK(v->id == 3 && drop);		/* told to drop it, 20 still alive */
 	CHECK_EQ(reload_collect(r), 1);
 	reload_leave(b, 1);			/* now keeps state of 3 */
 	CHECK_EQ(reload_collect(r), 0);
-	CHECK_EQ(released_ids[1], 2);
+	CHECK_EQ(released_ids[2], 20);
 	v = reload_enter(b, &drop);
 	CHECK(v->id == 3 && !drop);		/* same value: nothing to drop */
 	reload_leave(b, 0);
@@ -112,7 +122,7 @@ static void steps(void)
 	publish(r, 5);
 	reload_leave(a, 0);
 	reload_free(r);
-	CHECK_EQ(atomic_load(&released), 5);
+	CHECK_EQ(atomic_load(&released), 6);
 	reload_free(NULL);
 }
 
