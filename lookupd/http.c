@@ -2,17 +2,13 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ocsp/bytehash.h"
 #include "ocsp/log.h"
@@ -22,6 +18,7 @@
 #include "ocsp/response.h"
 
 #include "framing.h"
+#include "listeners.h"
 #ifdef OCSP_CIVETWEB_BUILTIN
 #include "head_hook.h"
 #endif
@@ -38,10 +35,6 @@
  * the rest in the kernel's listen backlog. */
 #define CONNECTION_QUEUE 1024
 #define LISTEN_BACKLOG 4096
-/* civetweb binds its listeners first thing: they are among the first
- * descriptors, and more ports than this are not configured. */
-#define LISTENER_FD_SCAN 1024
-#define LISTENERS_MAX 32
 
 struct http_server {
 	struct mg_context *ctx;
@@ -52,11 +45,7 @@ struct http_server {
 	pthread_mutex_t gate_lock;
 	pthread_cond_t gate_cond;
 	int gate_open;			/* under gate_lock */
-	/* The listening descriptors, found once bound, for http_quiesce. */
-	int listeners[LISTENERS_MAX];
-	size_t nlisteners;
-	int quiet[2];			/* the pipe put in their place; -1: none */
-	size_t inherited;		/* listen = systemd: sockets from LISTEN_FDS */
+	struct listeners listeners;	/* the descriptors civetweb listens on */
 	atomic_int draining;		/* answers close their connections */
 	atomic_long busy;		/* connections a worker holds now */
 	struct ratelimit torn_warn;
@@ -723,131 +712,14 @@ static int on_log(const struct mg_connection *conn, const char *msg)
 
 /* ---- the server ---- */
 
-static int port_of_fd(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return -1;
-}
-
-/* civetweb does not say which descriptors it listens on: they are the
- * listening sockets bound to its ports (an inherited listening socket on
- * another port is not touched). */
 static void find_listeners(struct http_server *s)
 {
 	struct mg_server_port ports[LISTENERS_MAX];
-	int n = mg_get_server_ports(s->ctx, LISTENERS_MAX, ports);
+	int n = mg_get_server_ports(s->ctx, LISTENERS_MAX, ports), p[LISTENERS_MAX];
 
-	for (int fd = 0; fd < LISTENER_FD_SCAN && s->nlisteners < LISTENERS_MAX; fd++) {
-		int on = 0, port;
-		socklen_t len = sizeof(on);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 || !on ||
-		    (port = port_of_fd(fd)) < 0)
-			continue;
-		for (int i = 0; i < n; i++)
-			if (ports[i].port == port) {
-				s->listeners[s->nlisteners++] = fd;
-				break;
-			}
-	}
-}
-
-/* ---- socket activation ---- */
-
-/* sd_listen_fds(3): the service manager passes listening sockets from
- * descriptor 3 on, and says how many in LISTEN_FDS, for the process
- * LISTEN_PID. */
-#define SD_LISTEN_FDS_START 3
-#define SD_LISTEN_FDS_MAX 32
-
-static int inherited_count(size_t *n, struct err *e)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	unsigned long p, k;
-	char *end;
-
-	if (pid == NULL || fds == NULL)
-		return err_set(e, "listen = systemd, but no socket was passed (LISTEN_PID and "
-		    "LISTEN_FDS are not set: start lookupd from its .socket unit)");
-	errno = 0;
-	p = strtoul(pid, &end, 10);
-	if (errno != 0 || *end != '\0' || p != (unsigned long)getpid())
-		return err_set(e, "listen = systemd: LISTEN_PID is %s, not this process", pid);
-	k = strtoul(fds, &end, 10);
-	if (errno != 0 || *end != '\0' || k < 1 || k > LISTENERS_MAX || k > SD_LISTEN_FDS_MAX)
-		return err_set(e, "listen = systemd: LISTEN_FDS is '%s', not 1 to %d", fds,
-		    LISTENERS_MAX);
-	*n = k;
-	return 0;
-}
-
-/* Each passed descriptor must be a listening TCP socket civetweb can
- * serve: an IPv6 one only with an IPv6 civetweb (the system library's
- * address buffers have no room for one). */
-static int inherited_check(int fd, struct err *e)
-{
-	int on = 0, type = 0;
-	socklen_t len = sizeof(on), tlen = sizeof(type);
-	struct sockaddr_storage ss;
-	socklen_t slen = sizeof(ss);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 || !on ||
-	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM ||
-	    getsockname(fd, (struct sockaddr *)&ss, &slen) != 0)
-		return err_set(e, "listen = systemd: descriptor %d is not a listening stream "
-		    "socket (ListenStream= in the .socket unit)", fd);
-	if (ss.ss_family == AF_INET6 && !mg_check_feature(MG_FEATURE_IPV6))
-		return err_set(e, "listen = systemd: descriptor %d is IPv6, which this "
-		    "lookupd's civetweb cannot serve (the system library)", fd);
-	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
-		return err_set(e, "listen = systemd: descriptor %d is not an IP socket", fd);
-	return 0;
-}
-
-/* civetweb has no call that takes a socket, so it binds one loopback
- * placeholder per passed socket (the list "127.0.0.1:0,..."), and each
- * placeholder's descriptor is then replaced by a passed socket (dup2)
- * before its master thread accepts anything (the gate is still shut):
- * civetweb polls and accepts on the same descriptor numbers, now the
- * service manager's sockets. Only the placeholder's recorded address is
- * stale, so http_describe asks the descriptors themselves. */
-static char *placeholder_list(size_t n)
-{
-	static const char one[] = "127.0.0.1:0";
-	char *list = malloc(n * sizeof(one));
-
-	if (list == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(list + i * sizeof(one), one, sizeof(one) - 1);
-		list[i * sizeof(one) + sizeof(one) - 1] = i + 1 < n ? ',' : '\0';
-	}
-	return list;
-}
-
-static int inherit(struct http_server *s, struct err *e)
-{
-	if (s->nlisteners != s->inherited)
-		return err_set(e, "listen = systemd: civetweb bound %zu placeholders for %zu "
-		    "sockets", s->nlisteners, s->inherited);
-	for (size_t i = 0; i < s->inherited; i++) {
-		int fd = SD_LISTEN_FDS_START + (int)i;
-		if (dup2(fd, s->listeners[i]) != s->listeners[i])
-			return err_set(e, "listen = systemd: dup2: %s", strerror(errno));
-		fcntl(s->listeners[i], F_SETFD, FD_CLOEXEC);
-		close(fd);
-	}
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	return 0;
+	for (int i = 0; i < n; i++)
+		p[i] = ports[i].port;
+	listeners_find(&s->listeners, p, n < 0 ? 0 : n);
 }
 
 static void gate_open(struct http_server *s)
@@ -869,22 +741,21 @@ int http_start(const struct http_conf *hc, struct reload *live, struct http_serv
 	unsigned mgcode = 0;
 	struct http_server *s;
 
-	size_t inherited = 0;
+	size_t passed = 0;
 
 	*out = NULL;
-	if (strcmp(hc->listen, HTTP_LISTEN_SYSTEMD) == 0) {
-		if (inherited_count(&inherited, e) != 0)
-			return -1;
-		for (size_t i = 0; i < inherited; i++)
-			if (inherited_check(SD_LISTEN_FDS_START + (int)i, e) != 0)
-				return -1;
-	}
+	/* Socket activation: civetweb has no call that takes a socket, so it
+	 * binds a loopback placeholder per passed socket, and the passed ones
+	 * take the placeholders' descriptors (listeners.h) before the gate
+	 * opens: civetweb then accepts on them, none the wiser. */
+	if (strcmp(hc->listen, HTTP_LISTEN_SYSTEMD) == 0 &&
+	    listeners_passed(&passed, mg_check_feature(MG_FEATURE_IPV6), e) != 0)
+		return -1;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return err_set(e, "out of memory");
 	s->conf = *hc;
-	s->inherited = inherited;
-	s->conf.listen = inherited ? placeholder_list(inherited) : strdup(hc->listen);
+	s->conf.listen = passed ? listeners_placeholders(passed) : strdup(hc->listen);
 	if (s->conf.listen == NULL) {
 		free(s);
 		return err_set(e, "out of memory");
@@ -892,7 +763,7 @@ int http_start(const struct http_conf *hc, struct reload *live, struct http_serv
 	s->live = live;
 	pthread_mutex_init(&s->gate_lock, NULL);
 	pthread_cond_init(&s->gate_cond, NULL);
-	s->quiet[0] = s->quiet[1] = -1;
+	listeners_init(&s->listeners);
 	atomic_init(&s->draining, 0);
 	atomic_init(&s->busy, 0);
 	ratelimit_init(&s->torn_warn, TORN_BURST);
@@ -950,7 +821,7 @@ int http_start(const struct http_conf *hc, struct reload *live, struct http_serv
 		return -1;
 	}
 	find_listeners(s);
-	if (s->inherited > 0 && inherit(s, e) != 0) {
+	if (passed > 0 && listeners_inherit(&s->listeners, passed, e) != 0) {
 		http_stop(s);
 		return -1;
 	}
@@ -963,66 +834,12 @@ void http_open(struct http_server *s)
 	gate_open(s);
 }
 
-/* The listening sockets are replaced by the read end of a pipe that
- * nothing writes to (its write end stays open, so it never reports
- * POLLHUP): civetweb's master thread goes on polling the same descriptor
- * numbers and never sees a connection, the kernel closes the sockets (new
- * connections are refused, not queued), and mg_stop closes the pipe's
- * copies as if they were its sockets. civetweb has no call to stop
- * accepting without also ending the requests in flight. */
+/* civetweb has no call to stop accepting without also ending the
+ * requests in flight: listeners.h does it under it. */
 int http_quiesce(struct http_server *s, struct err *e)
 {
-	size_t done = 0;
-
 	atomic_store_explicit(&s->draining, 1, memory_order_relaxed);
-	if (s->quiet[0] >= 0)
-		return 0;
-	if (pipe(s->quiet) != 0) {
-		s->quiet[0] = s->quiet[1] = -1;
-		return err_set(e, "cannot stop accepting: pipe: %s", strerror(errno));
-	}
-	/* shutdown first: the master thread's poll holds the socket open
-	 * until it returns, and the kernel would queue connections on it
-	 * meanwhile; a socket shut down listens no more, and its queue is
-	 * reset. Not a socket the service manager passed: it keeps its own
-	 * copy listening, and what arrives now waits there for the next
-	 * lookupd. */
-	for (size_t i = 0; i < s->nlisteners; i++)
-		if ((s->inherited > 0 || shutdown(s->listeners[i], SHUT_RDWR) == 0) &&
-		    dup2(s->quiet[0], s->listeners[i]) == s->listeners[i]) {
-			fcntl(s->listeners[i], F_SETFD, FD_CLOEXEC);
-			done++;
-		}
-	if (done < s->nlisteners || s->nlisteners == 0)
-		return err_set(e, "stopped accepting on %zu of %zu listening sockets", done,
-		    s->nlisteners);
-	return 0;
-}
-
-/* The passed sockets' own addresses (civetweb knows the placeholders'). */
-static void describe_inherited(const struct http_server *s, char *out, size_t size)
-{
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < s->nlisteners && o < size; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		char addr[INET6_ADDRSTRLEN] = "?";
-		int v6, w;
-		if (getsockname(s->listeners[i], (struct sockaddr *)&ss, &len) != 0)
-			continue;
-		v6 = ss.ss_family == AF_INET6;
-		inet_ntop(ss.ss_family, v6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
-		    (void *)&((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
-		w = snprintf(out + o, size - o, "%s%s%s%s:%d", o ? ", " : "", v6 ? "[" : "", addr,
-		    v6 ? "]" : "", port_of_fd(s->listeners[i]));
-		if (w < 0 || (size_t)w >= size - o)
-			break;
-		o += (size_t)w;
-	}
-	if (o + sizeof(" (from systemd)") <= size)
-		memcpy(out + o, " (from systemd)", sizeof(" (from systemd)"));
+	return listeners_quiesce(&s->listeners, e);
 }
 
 void http_describe(const struct http_server *s, char *out, size_t size)
@@ -1032,8 +849,11 @@ void http_describe(const struct http_server *s, char *out, size_t size)
 	size_t o = 0;
 	const char *p = s->conf.listen;
 
-	if (s->inherited > 0) {
-		describe_inherited(s, out, size);
+	/* civetweb knows only the placeholders' addresses. */
+	if (s->listeners.inherited > 0) {
+		listeners_describe(&s->listeners, out, size);
+		if (strlen(out) + sizeof(" (from systemd)") <= size)
+			memcpy(out + strlen(out), " (from systemd)", sizeof(" (from systemd)"));
 		return;
 	}
 	out[0] = '\0';
@@ -1060,10 +880,7 @@ void http_stop(struct http_server *s)
 	if (s->ctx != NULL)
 		mg_stop(s->ctx);
 	mg_exit_library();
-	if (s->quiet[0] >= 0) {
-		close(s->quiet[0]);
-		close(s->quiet[1]);
-	}
+	listeners_fini(&s->listeners);
 	pthread_cond_destroy(&s->gate_cond);
 	pthread_mutex_destroy(&s->gate_lock);
 	watchdog_stop(s->watchdog);
