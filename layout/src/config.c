@@ -186,7 +186,7 @@ static const struct key_def keys[] = {
 	  "and this group (default: the user's own); supplementary groups are dropped",
 	  NULL },
 	{ SEC_LOOKUPD, "allow_root", KEY_CHOICE, 0, 0, 0, "no", TOP(allow_root),
-	  "serve as root when started as root without 'user' (default: refuse to start)",
+	  "serve as root when started as root without 'user' (no: refuse to start)",
 	  yes_no },
 	{ SEC_LOOKUPD, "log_file", KEY_STRING, 0, 0, 0, NULL, TOP(log_file),
 	  "append the log to this file instead of stderr (reopened on SIGUSR1, for "
