@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,13 @@
 
 #include "access_log.h"
 #include "framing.h"
+#include "listeners.h"
 #ifdef OCSP_CIVETWEB_BUILTIN
 #include "head_hook.h"
 #endif
 #include "health.h"
 #include "metrics.h"
+#include "reload.h"
 #include "reply.h"
 #include "watchdog.h"
 
@@ -45,8 +48,15 @@
 
 struct http_server {
 	struct mg_context *ctx;
-	struct answerer *_Atomic answerer;
+	struct reload *live;		/* the answerer in service (reload.h) */
 	struct http_conf conf;		/* listen owned */
+	/* Accepting starts at http_open: civetweb's master thread waits in
+	 * its start callback until then. */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	int gate_open;			/* under gate_lock */
+	struct listeners listeners;	/* the descriptors civetweb listens on */
+	atomic_int draining;		/* answers close their connections */
 	atomic_long busy;		/* connections a worker holds now */
 	struct ratelimit torn_warn;
 	struct watchdog *watchdog;	/* ends body waits past their deadline */
@@ -75,6 +85,7 @@ struct worker {
 	struct watchdog_slot *slot;	/* NULL: no watchdog for this one */
 	struct metrics_shard *ms;	/* this worker's counters */
 	struct outcome out;		/* of the request being answered */
+	struct reload_reader *reader;	/* NULL: no slot, answers 503 */
 	int64_t requests;		/* answered on the connection it holds */
 	struct reply_memo memo;
 	struct answer_scratch scratch;
@@ -242,8 +253,11 @@ int http_conf_init(struct http_conf *hc, const struct http_opts *o, struct err *
 	hc->listen = malloc(o->listen ? strlen(o->listen) + 1 : 1);
 	if (hc->listen == NULL)
 		return err_set(e, "out of memory");
-	if (listen_norm(o->listen, hc->listen, e) != 0 ||
-	    prefix_norm(o->path_prefix, hc->prefix, e) != 0)
+	if (o->listen != NULL && strcmp(o->listen, HTTP_LISTEN_SYSTEMD) == 0)
+		memcpy(hc->listen, HTTP_LISTEN_SYSTEMD, sizeof(HTTP_LISTEN_SYSTEMD));
+	else if (listen_norm(o->listen, hc->listen, e) != 0)
+		goto fail;
+	if (prefix_norm(o->path_prefix, hc->prefix, e) != 0)
 		goto fail;
 	if (o->max_request_bytes < 1 || o->max_request_bytes > REQUEST_MAX_DER) {
 		err_set(e, "max_request_bytes must be 1 to %d", REQUEST_MAX_DER);
@@ -718,10 +732,24 @@ static int route_ops(struct reply_ctx *rc, struct answerer *a, const char *path,
 	return serve_health(rc);
 }
 
+/* The answerer in service for this request, until on_request_end
+ * (reload.h: no lock, a store to the worker's own slot). Signing contexts
+ * this worker made from a replaced one are dropped first, while that one
+ * is still alive for it. */
+static struct answerer *worker_enter(struct worker *w)
+{
+	int drop;
+	struct answerer *a = reload_enter(w->reader, &drop);
+
+	if (drop)
+		answer_scratch_fini(&w->scratch);
+	return a;
+}
+
 static int route(struct mg_connection *conn, struct http_server *s, struct worker *w,
     const struct mg_request_info *ri)
 {
-	struct answerer *a = atomic_load_explicit(&s->answerer, memory_order_acquire);
+	struct answerer *a = worker_enter(w);
 	const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
 	enum method m = method_of(ri->request_method);
 	struct req_headers h;
@@ -870,6 +898,29 @@ static int on_connection(const struct mg_connection *conn, void **data)
 	return 0;
 }
 
+/* Every request civetweb hands to on_request ends here (and a few it
+ * refused itself, for which leaving again is harmless). */
+static void on_request_end(const struct mg_connection *conn, int status)
+{
+	struct http_server *s = mg_get_user_data(mg_get_context(conn));
+	struct worker *w = mg_get_thread_pointer(conn);
+
+	if (w != NULL) {
+		int keep = w->scratch.online.nctx > 0 || w->scratch.online.buf != NULL;
+		/* Contexts of a replaced configuration go now, while it is
+		 * still alive for this worker. */
+		if (keep && reload_stale(w->reader)) {
+			answer_scratch_fini(&w->scratch);
+			keep = 0;
+		}
+		reload_leave(w->reader, keep);
+	}
+	/* Stopping: the answer was complete; the client reconnects elsewhere
+	 * (civetweb's own object, which this callback only sees as const). */
+	if (atomic_load_explicit(&s->draining, memory_order_relaxed))
+		mg_disable_connection_keep_alive((struct mg_connection *)conn);
+}
+
 static void on_connection_closed(const struct mg_connection *conn)
 {
 	struct http_server *s = mg_get_user_data(mg_get_context(conn));
@@ -885,6 +936,13 @@ static void *on_thread_start(const struct mg_context *ctx, int type)
 	struct http_server *s = mg_get_user_data(ctx);
 	struct worker *w;
 
+	if (type == 0) {	/* the master thread: it accepts once the gate opens */
+		pthread_mutex_lock(&s->gate_lock);
+		while (!s->gate_open)
+			pthread_cond_wait(&s->gate_cond, &s->gate_lock);
+		pthread_mutex_unlock(&s->gate_lock);
+		return NULL;
+	}
 	if (type != 1)		/* 1: a worker serving connections */
 		return NULL;
 	w = mmap(NULL, sizeof(struct worker), PROT_READ | PROT_WRITE,
@@ -895,6 +953,9 @@ static void *on_thread_start(const struct mg_context *ctx, int type)
 	}
 	w->slot = watchdog_join(s->watchdog);
 	w->ms = metrics_shard_take(s->metrics);
+	w->reader = reload_join(s->live);
+	if (w->reader == NULL)
+		log_error("no answerer slot for a worker thread; it answers 503");
 	return w;
 }
 
@@ -972,7 +1033,26 @@ static int metrics_ports_find(struct http_server *s, struct err *e)
 	return 0;
 }
 
-int http_start(const struct http_conf *hc, struct http_server **out, struct err *e)
+static void find_listeners(struct http_server *s)
+{
+	struct mg_server_port ports[LISTENERS_MAX];
+	int n = mg_get_server_ports(s->ctx, LISTENERS_MAX, ports), p[LISTENERS_MAX];
+
+	for (int i = 0; i < n; i++)
+		p[i] = ports[i].port;
+	listeners_find(&s->listeners, p, n < 0 ? 0 : n);
+}
+
+static void gate_open(struct http_server *s)
+{
+	pthread_mutex_lock(&s->gate_lock);
+	s->gate_open = 1;
+	pthread_cond_broadcast(&s->gate_cond);
+	pthread_mutex_unlock(&s->gate_lock);
+}
+
+int http_start(const struct http_conf *hc, struct reload *live, struct http_server **out,
+    struct err *e)
 {
 	struct mg_callbacks cb;
 	struct mg_init_data init;
@@ -983,7 +1063,16 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	struct http_server *s;
 	char *ports = NULL;
 
+	size_t passed = 0;
+
 	*out = NULL;
+	/* Socket activation: civetweb has no call that takes a socket, so it
+	 * binds a loopback placeholder per passed socket, and the passed ones
+	 * take the placeholders' descriptors (listeners.h) before the gate
+	 * opens: civetweb then accepts on them, none the wiser. */
+	if (strcmp(hc->listen, HTTP_LISTEN_SYSTEMD) == 0 &&
+	    listeners_passed(&passed, mg_check_feature(MG_FEATURE_IPV6), e) != 0)
+		return -1;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return err_set(e, "out of memory");
@@ -991,14 +1080,18 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	/* Owned by hc: only listen is copied, the rest is read in ops_start. */
 	s->conf.access_log = s->conf.tree = NULL;
 	s->conf.metrics_listen = NULL;
-	if ((s->conf.listen = strdup(hc->listen)) == NULL ||
-	    (hc->metrics_listen != NULL &&
+	s->conf.listen = passed ? listeners_placeholders(passed) : strdup(hc->listen);
+	if (s->conf.listen == NULL || (hc->metrics_listen != NULL &&
 	    (s->conf.metrics_listen = strdup(hc->metrics_listen)) == NULL)) {
 		free(s->conf.listen);
 		free(s);
 		return err_set(e, "out of memory");
 	}
-	atomic_init(&s->answerer, NULL);
+	s->live = live;
+	pthread_mutex_init(&s->gate_lock, NULL);
+	pthread_cond_init(&s->gate_cond, NULL);
+	listeners_init(&s->listeners);
+	atomic_init(&s->draining, 0);
 	atomic_init(&s->busy, 0);
 	ratelimit_init(&s->torn_warn, TORN_BURST);
 	mg_init_library(0);	/* http_stop's mg_exit_library balances it */
@@ -1048,6 +1141,7 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 	cb.begin_request = on_request;
 	cb.init_connection = on_connection;
 	cb.connection_closed = on_connection_closed;
+	cb.end_request = on_request_end;
 	cb.init_thread = on_thread_start;
 	cb.exit_thread = on_thread_exit;
 	cb.log_message = on_log;
@@ -1070,13 +1164,26 @@ int http_start(const struct http_conf *hc, struct http_server **out, struct err 
 		http_stop(s);
 		return -1;
 	}
+	find_listeners(s);
+	if (passed > 0 && listeners_inherit(&s->listeners, passed, e) != 0) {
+		http_stop(s);
+		return -1;
+	}
 	*out = s;
 	return 0;
 }
 
-void http_set_answerer(struct http_server *s, struct answerer *a)
+void http_open(struct http_server *s)
 {
-	atomic_store_explicit(&s->answerer, a, memory_order_release);
+	gate_open(s);
+}
+
+/* civetweb has no call to stop accepting without also ending the
+ * requests in flight: listeners.h does it under it. */
+int http_quiesce(struct http_server *s, struct err *e)
+{
+	atomic_store_explicit(&s->draining, 1, memory_order_relaxed);
+	return listeners_quiesce(&s->listeners, e);
 }
 
 void http_describe(const struct http_server *s, char *out, size_t size)
@@ -1086,6 +1193,13 @@ void http_describe(const struct http_server *s, char *out, size_t size)
 	size_t o = 0;
 	const char *p = s->conf.listen;
 
+	/* civetweb knows only the placeholders' addresses. */
+	if (s->listeners.inherited > 0) {
+		listeners_describe(&s->listeners, out, size);
+		if (strlen(out) + sizeof(" (from systemd)") <= size)
+			memcpy(out + strlen(out), " (from systemd)", sizeof(" (from systemd)"));
+		return;
+	}
 	out[0] = '\0';
 	for (int i = 0; i < n && *p != '\0' && o < size; i++) {
 		const char *end = strchr(p, ','), *colon;
@@ -1121,9 +1235,14 @@ void http_stop(struct http_server *s)
 {
 	if (s == NULL)
 		return;
+	/* A master thread still at the gate would never see the stop. */
+	gate_open(s);
 	if (s->ctx != NULL)
 		mg_stop(s->ctx);
 	mg_exit_library();
+	listeners_fini(&s->listeners);
+	pthread_cond_destroy(&s->gate_cond);
+	pthread_mutex_destroy(&s->gate_lock);
 	watchdog_stop(s->watchdog);
 	ratelimit_fini(&s->torn_warn);
 	/* After mg_stop: no worker counts or logs any more. */

@@ -49,6 +49,11 @@ struct http_opts {
 	int64_t max_generation_age;	/* seconds */
 };
 
+/* listen = systemd: serve the sockets the service manager passed
+ * (LISTEN_FDS, sd_listen_fds(3)) instead of binding; http_start checks
+ * them. */
+#define HTTP_LISTEN_SYSTEMD "systemd"
+
 /* The options once checked and normalised, as http_start uses them. */
 #define HTTP_PREFIX_MAX 256
 
@@ -83,11 +88,22 @@ void http_conf_fini(struct http_conf *hc);
 const char *http_library(void);
 
 struct http_server;
+struct reload;
 
-/* Binds and starts the worker threads. Requests are answered 503 until
- * http_set_answerer is called. */
-int http_start(const struct http_conf *hc, struct http_server **out, struct err *e);
-void http_set_answerer(struct http_server *s, struct answerer *a);
+/* Binds and starts the worker threads, which take the answerer in service
+ * from live (reload.h: its values are struct answerer *, and it has a
+ * reader slot per thread); requests are answered 503 while it has none.
+ * Nothing is accepted until http_open: the connections wait in the
+ * kernel's backlog meanwhile (lookupd drops root in between). */
+int http_start(const struct http_conf *hc, struct reload *live, struct http_server **out,
+    struct err *e);
+void http_open(struct http_server *s);
+/* Stops accepting (new connections are refused) and closes every
+ * connection after its current answer, without ending the requests in
+ * flight (reload_busy counts them); http_stop then ends the rest. -1 with
+ * e when some listener could not be closed (it then accepts until
+ * http_stop). */
+int http_quiesce(struct http_server *s, struct err *e);
 /* The ports actually bound (a configured port 0 shows the one chosen),
  * as "ADDR:PORT, ..." text for the start-up log. */
 void http_describe(const struct http_server *s, char *out, size_t size);

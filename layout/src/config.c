@@ -211,6 +211,22 @@ static const struct key_def keys[] = {
 	{ SEC_LOOKUPD, "max_generation_age", KEY_DURATION, 0, 365 * DAY, 's', "0",
 	  TOP(max_generation_age), "/healthz answers 503 when the tree served was "
 	  "published longer ago than this (0: no such check)", NULL },
+	/* Signals and privileges (lookupd/reload.h, lookupd/privdrop.h). */
+	{ SEC_LOOKUPD, "drain_timeout", KEY_DURATION, 0, 600, 's', "10s", TOP(drain_timeout),
+	  "at SIGTERM or SIGINT, requests in flight get this long to be answered before "
+	  "the connections are closed", NULL },
+	{ SEC_LOOKUPD, "user", KEY_STRING, 0, 0, 0, NULL, TOP(user),
+	  "started as root: once bound, with the keys read and the tree open, run as this "
+	  "user (a name or a number); SIGHUP then reads keys as this user", NULL },
+	{ SEC_LOOKUPD, "group", KEY_STRING, 0, 0, 0, NULL, TOP(group),
+	  "and this group (default: the user's own); supplementary groups are dropped",
+	  NULL },
+	{ SEC_LOOKUPD, "allow_root", KEY_CHOICE, 0, 0, 0, "no", TOP(allow_root),
+	  "serve as root when started as root without 'user' (no: refuse to start)",
+	  yes_no },
+	{ SEC_LOOKUPD, "log_file", KEY_STRING, 0, 0, 0, NULL, TOP(log_file),
+	  "append the log to this file instead of stderr (reopened on SIGUSR1, for "
+	  "logrotate)", NULL },
 
 	{ SEC_CA, "issuer", KEY_STRING, 0, 0, 0, NULL, CA(issuer),
 	  "PEM certificate of the issuing CA", NULL },

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,31 @@ static const struct sink_ops dir_ops = {
 	dir_open_issuer, dir_put, dir_remove, dir_put_key, dir_remove_key, dir_sync, dir_finish, dir_free,
 };
 
+/* A tree written by two users ends up with files one of them cannot
+ * replace (and a lookupd that cannot read some): the run refuses a tree
+ * whose root another user owns, root included, and says who is who. */
+static int owner_check(int rootfd, const char *root, struct err *e)
+{
+	char owner[64], me[64], buf[1024];
+	struct passwd pw, *res;
+	struct stat st;
+	uid_t uid = geteuid();
+
+	if (fstat(rootfd, &st) != 0)
+		return err_set(e, "%s: %s", root, strerror(errno));
+	if (st.st_uid == uid)
+		return 0;
+	res = NULL;
+	snprintf(owner, sizeof(owner), "%s", getpwuid_r(st.st_uid, &pw, buf, sizeof(buf),
+	    &res) == 0 && res != NULL ? res->pw_name : "?");
+	res = NULL;
+	snprintf(me, sizeof(me), "%s", getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL ? res->pw_name : "?");
+	return err_set(e, "%s: refusing to write a tree owned by user %s (uid %lu) as user %s "
+	    "(uid %lu): run the publisher as %s, or chown -R the tree", root, owner,
+	    (unsigned long)st.st_uid, me, (unsigned long)uid, owner);
+}
+
 static int take_lock(struct dir_sink *d, const char *root, int *busy, struct err *e)
 {
 	d->lockfd = openat(d->rootfd, TREE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -314,7 +340,7 @@ struct sink *sink_dir_new(const char *root, int *busy, struct err *e)
 		err_set(e, "%s: %s", root, strerror(errno));
 		goto fail;
 	}
-	if (take_lock(d, root, busy, e) != 0)
+	if (owner_check(d->rootfd, root, e) != 0 || take_lock(d, root, busy, e) != 0)
 		goto fail;
 	d->interrupted = faccessat(d->rootfd, TREE_IN_PROGRESS, F_OK, 0) == 0;
 	if (d->interrupted && (clean_temp_files(d->rootfd, e) != 0 || clean_get_keys(d, e) != 0))

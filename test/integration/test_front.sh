@@ -584,7 +584,7 @@ start_listen() {
 	shift
 	LOOKUPD_RUNS=$((LOOKUPD_RUNS + 1))
 	LOOKUPD_LOG=$WORK/lookupd.$LOOKUPD_RUNS.log
-	"$LOOKUPD" --listen "$list" "$@" > "$LOOKUPD_LOG" 2>&1 &
+	"$LOOKUPD" "${LOOKUPD_ROOT[@]}" --listen "$list" "$@" > "$LOOKUPD_LOG" 2>&1 &
 	LOOKUPD_PID=$!
 	PIDS+=("$LOOKUPD_PID")
 	listening() {
@@ -875,11 +875,11 @@ fi
 
 section "start-up errors"
 set +e
-out=$(timeout 20 "$LOOKUPD" --tree "$T" --listen "127.0.0.1:$FRONT_PORT" 2>&1); rc=$?
+out=$(timeout 20 "$LOOKUPD" "${LOOKUPD_ROOT[@]}" --tree "$T" --listen "127.0.0.1:$FRONT_PORT" 2>&1); rc=$?
 check "a port in use: exit 2" test "$rc" = 2
 check "... naming the address" contains "$out" "127.0.0.1:$FRONT_PORT"
 if [ -n "${V6_PORT:-}" ]; then
-	out=$(timeout 20 "$LOOKUPD" --tree "$T" --listen "[::1]:$V6_PORT" 2>&1); rc=$?
+	out=$(timeout 20 "$LOOKUPD" "${LOOKUPD_ROOT[@]}" --tree "$T" --listen "[::1]:$V6_PORT" 2>&1); rc=$?
 	check "an IPv6 port in use: exit 2" test "$rc" = 2
 	check "... naming the address" contains "$out" "[::1]:$V6_PORT"
 fi

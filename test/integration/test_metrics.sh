@@ -179,6 +179,21 @@ check "the PUT: other fields '-'" grep -qE '^[0-9TZ:-]+ 127\.0\.0\.1 PUT - - 405
 	"$WORK/access.log"
 check "every line has nine fields" awk 'NF != 9 { exit 1 }' "$WORK/access.log"
 
+log "the access log after logrotate's move: SIGUSR1, then SIGHUP, reopen it"
+for sig in USR1 HUP; do
+	mv "$WORK/access.log" "$WORK/access.log.old"
+	before=$(wc -l < "$WORK/access.log.old")
+	kill -"$sig" "$LOOKUPD_PID"
+	reopened() { [ -e "$WORK/access.log" ]; }
+	check "SIG$sig: a new access.log" wait_for 5 reopened
+	curl -s -o /dev/null "$URL/livez"
+	new_line() { grep -q ' GET - - 200 - - ' "$WORK/access.log" 2>/dev/null; }
+	check "SIG$sig: the next request is logged in the new file" wait_for 5 new_line
+	check "SIG$sig: the moved file has no line after the move" \
+		test "$(wc -l < "$WORK/access.log.old")" = "$before"
+	rm -f "$WORK/access.log.old"
+done
+
 log "/healthz: a stale tree on purpose, then a publish"
 check "healthy before: 200 ok" health_is 200
 check "... body ok" test "$(cat "$WORK/health.b")" = ok

@@ -162,6 +162,12 @@ struct config {
 	int64_t stale_share;		/* percent of validity: /healthz 503 past it */
 	int64_t stale_warning;		/* /healthz 503 this close to a nextUpdate */
 	int64_t max_generation_age;	/* /healthz 503 for an older tree; 0: off */
+	/* Signals and privileges (lookupd/reload.h, lookupd/privdrop.h). */
+	int64_t drain_timeout;		/* seconds in-flight requests get at a stop */
+	char *user;			/* drop to this user when started as root */
+	char *group;			/* and group (NULL: the user's own) */
+	int64_t allow_root;		/* serve as root when no user is given */
+	char *log_file;			/* NULL: stderr or syslog; reopened on SIGUSR1 */
 
 	struct ca_conf *cas;
 	size_t ncas, cas_cap;
