@@ -39,13 +39,7 @@ enum { FLAG_CHECK = 1, FLAG_DRY_RUN, FLAG_FORCE, FLAG_QUIET, FLAG_NO_PROGRESS,
  * key in [ca default], as a [ca NAME] section of a file would. */
 static const struct cli_flag flags[] = {
 	CLI_CONFIG_FILE("config", 'c', "FILE", "configuration with one [ca NAME] section per CA"),
-	CLI_CA("index", "FILE", "index", "openssl ca index file (one CA on the command line)"),
-	CLI_CA("crl", "FILE|URL", "crl", "or a CRL (DER or PEM, http(s) URLs fetched)"),
-	CLI_CA("issued", "DIR|FILE", "issued",
-	    "with --crl: the serials issued (certificates, or hex serials)"),
-	CLI_CA("sql", "CONN", "sql",
-	    "or a CA database: postgresql://user@host:port/db or sqlite:/path"),
-	CLI_CA("sql-preset", "NAME", "sql_preset", "its schema: openxpki or ejbca"),
+	CLI_SOURCE_FLAGS,
 	CLI_CA("issuer", "FILE", "issuer", "PEM certificate of the issuing CA"),
 	CLI_CA("signer", "FILE", "signer",
 	    "PEM signer certificate (the CA or a delegated responder);\n"

@@ -63,6 +63,18 @@ struct cli_flag {
 	{ name, letter, arg, NULL, NULL, id, help, NULL }
 #define CLI_END { NULL, 0, NULL, NULL, NULL, 0, NULL, NULL }
 
+/* The rows of a CA's status source (source.h), for every program that
+ * reads one from the command line (ocsp-publisher, ocsp-audit): one list,
+ * so the same flags set the same keys everywhere. */
+#define CLI_SOURCE_FLAGS \
+	CLI_CA("index", "FILE", "index", "openssl ca index file (one CA on the command line)"), \
+	CLI_CA("crl", "FILE|URL", "crl", "or a CRL (DER or PEM, http(s) URLs fetched)"), \
+	CLI_CA("issued", "DIR|FILE", "issued", \
+	    "with --crl: the serials issued (certificates, or hex serials)"), \
+	CLI_CA("sql", "CONN", "sql", \
+	    "or a CA database: postgresql://user@host:port/db or sqlite:/path"), \
+	CLI_CA("sql-preset", "NAME", "sql_preset", "its schema: openxpki or ejbca")
+
 /* A key flag as given, in command-line order. value points into argv. */
 struct cli_setting {
 	const struct cli_flag *flag;
