@@ -101,6 +101,7 @@ struct audit_ca {
 	int64_t refresh;		/* of the tree's issuer.meta, else the config's */
 	unsigned algs;			/* CertID hashes to check: bit per enum hash_alg */
 	int source_lists_all;		/* a serial not in recs was never issued */
+	int loaded;			/* issuer and source read: audit it */
 	pthread_mutex_t lock;		/* guards memo */
 	struct audit_signer_memo memo[AUDIT_SIGNER_MEMO];
 	size_t nmemo;

@@ -228,6 +228,7 @@ int audit_ca_load(struct audit_ca *a, const struct ca_conf *conf, const char *ca
 	 * like an index or a database, names every certificate. */
 	a->source_lists_all = source_kind_of(src) != SOURCE_CRL || conf->issued != NULL;
 	source_close(src);
+	a->loaded = r == 0;
 	return r;
 }
 
@@ -283,8 +284,8 @@ static int audit(const struct config *c, const struct options *o)
 	r.policy.br = o->cabf;
 	for (size_t i = 0; i < c->ncas; i++)
 		if (audit_ca_load(&r.cas[i], &c->cas[i], c->cache_dir, r.policy.now, &e) != 0) {
-			audit_out_finding(r.out, c->cas[i].name, NULL, c->cas[i].source ?
-			    c->cas[i].source : c->cas[i].issuer, AUDIT_UNCHECKED, e.msg);
+			/* The message names the source or the issuer file. */
+			audit_out_finding(r.out, c->cas[i].name, NULL, NULL, AUDIT_UNCHECKED, e.msg);
 			status_list_fini(&r.cas[i].recs);
 			status_list_init(&r.cas[i].recs);	/* nothing to check */
 			r.cas[i].algs = 0;

@@ -260,13 +260,15 @@ int audit_tree(struct audit_run *r, struct err *e)
 		audit_out_finding(r->out, NULL, NULL, r->tree, AUDIT_MISSING,
 		    "no generation marker: no publish has completed");
 	for (size_t c = 0; c < r->ncas; c++)
-		if (r->cas[c].ca != NULL)
+		if (r->cas[c].loaded)
 			read_meta(t, c);
 	if (plan(t, e) != 0 || buffers(t, e) != 0 ||
 	    audit_pool_run(t->njobs, r->threads, tree_job, t, e) != 0)
 		goto out;
+	/* A CA whose source could not be read has no strays: it was not
+	 * audited (and said so). */
 	for (size_t c = 0; c < r->ncas; c++)
-		for (int alg = 0; alg < HASH_COUNT; alg++)
+		for (int alg = 0; r->cas[c].loaded && alg < HASH_COUNT; alg++)
 			if (r->cas[c].algs & (1u << alg))
 				scan_strays(r, &r->cas[c], alg);
 	ret = 0;

@@ -211,10 +211,10 @@ static void http_finding(const struct where *w, const char *fmt, ...)
 }
 
 /* The caching headers must not outlive the response or misdate it
- * (RFC 5019 6.2: Last-Modified is thisUpdate, Expires at most nextUpdate,
- * max-age not past nextUpdate). Returns the findings. */
+ * (RFC 5019 6.2): Expires at most nextUpdate, max-age not past it.
+ * Returns the number of findings. */
 static int check_caching(const struct where *w, const struct reply *r,
-    const struct audit_seen *s, int64_t now)
+    const struct audit_seen *s, int64_t now, int64_t skew)
 {
 	int64_t age, t;
 	int n = 0, m;
@@ -228,9 +228,13 @@ static int check_caching(const struct where *w, const struct reply *r,
 	if (m > 0 && now + age > s->next_update + 1 && ++n)
 		http_finding(w, "max-age=%lld runs %lld s past nextUpdate", (long long)age,
 		    (long long)(now + age - s->next_update));
+	/* Older than thisUpdate, it would let a cache revalidate an older
+	 * response as current; a static origin gives the file's time, which
+	 * is later than the backdated thisUpdate, and is fine. */
 	if (r->last_modified[0] && (timefmt_parse_http(r->last_modified, &t) != 0 ||
-	    t != s->this_update) && ++n)
-		http_finding(w, "Last-Modified '%s' is not thisUpdate", r->last_modified);
+	    t < s->this_update || t > now + skew) && ++n)
+		http_finding(w, "Last-Modified '%s' is before thisUpdate or in the future",
+		    r->last_modified);
 	if (r->expires[0] && (timefmt_parse_http(r->expires, &t) != 0 || t > s->next_update) &&
 	    ++n)
 		http_finding(w, "Expires '%s' is after nextUpdate", r->expires);
@@ -279,7 +283,7 @@ static int check_get(struct url_audit *u, struct worker *wk, struct audit_ca *a,
 
 	if (wk->a.status != 200)
 		return n;
-	n += check_caching(w, &wk->a, &seen, u->r->policy.now);
+	n += check_caching(w, &wk->a, &seen, u->r->policy.now, u->r->policy.skew);
 	if (fetch(u, wk, url, NULL, 0, &wk->b, &e) != 0) {
 		audit_out_finding(u->r->out, a->name, x->serial, w->what, AUDIT_UNCHECKED, e.msg);
 		return n + 1;
