@@ -177,10 +177,63 @@ struct audit_run {
 	struct audit_out *out;
 };
 
+struct upload_opts;
+
 /* Each returns 0, or -1 when it could not run at all (e says why);
- * findings go to r->out. */
+ * findings go to r->out. audit_store reads the S3 bucket or WebDAV origin
+ * the publisher uploads to (upload.h) as a tree: o names it. */
 int audit_tree(struct audit_run *r, struct err *e);
 int audit_url(struct audit_run *r, struct err *e);
+int audit_store(struct audit_run *r, const struct upload_opts *o, struct err *e);
+
+/* ---- HTTP (audit_url.c, the one file of ocsp-audit that includes curl.h) ---- */
+
+/* Header values kept; a longer one is cut (and then will not match). */
+#define AUDIT_HEADER_MAX 256
+
+/* One answer: the body (at most cap bytes, in caller storage) and the
+ * headers the checks look at. */
+struct audit_reply {
+	long status;
+	uint8_t *body;
+	size_t cap, len;
+	int too_big;
+	char content_type[AUDIT_HEADER_MAX];
+	char cache_control[AUDIT_HEADER_MAX];
+	char last_modified[AUDIT_HEADER_MAX];
+	char expires[AUDIT_HEADER_MAX];
+	char etag[AUDIT_HEADER_MAX];
+};
+
+/* AWS Signature V4 for S3 requests; secrets, wiped by audit_s3_auth_wipe. */
+struct audit_s3_auth {
+	char sigv4[128];		/* "aws:amz:REGION:s3" */
+	char userpwd[300];		/* key id ':' secret */
+	char token_header[4200];	/* "x-amz-security-token: ..." or "" */
+};
+void audit_s3_auth_wipe(struct audit_s3_auth *a);
+
+/* One request on *handle (a libcurl handle made on first use, one per
+ * thread; audit_fetch_free releases it): GET, or POST of post_len bytes
+ * as application/ocsp-request. 0 with r filled, or -1 with e saying why
+ * nothing came back (r->too_big: more than r->cap). */
+int audit_fetch(void **handle, const char *url, const uint8_t *post, size_t post_len,
+    const struct audit_s3_auth *auth, int64_t timeout, struct audit_reply *r,
+    struct err *e);
+void audit_fetch_free(void *handle);
+
+/* Where a finding about an answer is: the CA, serial and "METHOD URL". */
+struct audit_where {
+	struct audit_run *r;
+	const struct audit_ca *a;
+	const struct serial *serial;
+	const char *what;
+};
+/* Status 200 and Content-Type; the findings told, their number returned. */
+int audit_http_head(const struct audit_where *w, const struct audit_reply *r);
+/* Caching headers against the response seen; the number of findings. */
+int audit_http_caching(const struct audit_where *w, const struct audit_reply *r,
+    const struct audit_seen *s, const struct audit_policy *p);
 /* Once, before any thread: libcurl's global set-up. */
 int audit_url_init(struct err *e);
 

@@ -15,17 +15,19 @@
 #include "ocsp/err.h"
 #include "ocsp/log.h"
 #include "ocsp/source.h"
+#include "ocsp/upload.h"
 
 #include "audit.h"
 
 struct options {
 	const char *url;
+	const char *store;
 	int get, post, json, cabf;
 	int64_t skew, slack, timeout, threads, probes;
 	int answer;		/* --help, --help-config or --version */
 };
 
-enum { FLAG_URL = 1, FLAG_METHOD, FLAG_PROBES, FLAG_SKEW, FLAG_SLACK, FLAG_CABF,
+enum { FLAG_URL = 1, FLAG_STORE, FLAG_METHOD, FLAG_PROBES, FLAG_SKEW, FLAG_SLACK, FLAG_CABF,
 	FLAG_THREADS, FLAG_TIMEOUT, FLAG_JSON, FLAG_HELP_CONFIG, FLAG_HELP, FLAG_VERSION };
 
 /* The source flags are the publisher's own rows (cli.h), so a CA is
@@ -43,6 +45,10 @@ static const struct cli_flag flags[] = {
 	CLI_FLAG("url", 'u', "URL", FLAG_URL,
 	    "ask this responder (lookupd, a CDN) for every serial instead of\n"
 	    "reading the tree"),
+	CLI_FLAG("store", 0, "URL", FLAG_STORE,
+	    "read the s3://bucket/prefix or http(s):// WebDAV origin the\n"
+	    "publisher uploads to; 'upload' names the configuration's"),
+	CLI_S3_FLAGS,
 	CLI_FLAG("method", 0, "get|post|both", FLAG_METHOD, "with --url (default both)"),
 	CLI_FLAG("probes", 0, "N", FLAG_PROBES,
 	    "with --url: serials never issued asked per CA (default 4)"),
@@ -68,6 +74,7 @@ static const char usage_head[] =
 "Usage: ocsp-audit --config FILE [--tree DIR | --url URL] [options]\n"
 "       ocsp-audit --tree DIR --issuer CA.pem --index FILE [options]\n"
 "       ocsp-audit --url URL --issuer CA.pem --index FILE [options]\n"
+"       ocsp-audit --config FILE --store upload|s3://BUCKET/PREFIX|URL [options]\n"
 "\n"
 "Checks every response of every CA: strict DER with one SingleResponse, the\n"
 "CertID of its place and request, a signature by a signer the CA authorised\n"
@@ -128,6 +135,7 @@ static int on_flag(void *arg, int id, const char *v, struct err *e)
 
 	switch (id) {
 	case FLAG_URL: o->url = v; return 0;
+	case FLAG_STORE: o->store = v; return 0;
 	case FLAG_METHOD:
 		o->get = strcmp(v, "get") == 0 || strcmp(v, "both") == 0;
 		o->post = strcmp(v, "post") == 0 || strcmp(v, "both") == 0;
@@ -252,9 +260,25 @@ static unsigned thread_count(const struct options *o)
 	long n = o->threads > 0 ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);
 
 	/* Requests mostly wait on the network: more threads than cores. */
-	if (o->threads == 0 && o->url != NULL)
+	if (o->threads == 0 && (o->url != NULL || o->store != NULL))
 		n *= 4;
 	return n > 0 ? (unsigned)n : 1;
+}
+
+static int run_mode(struct audit_run *r, const struct config *c, const struct options *o,
+    struct err *e)
+{
+	struct upload_opts uo;
+	const char *target = o->store;
+
+	if (o->url != NULL)
+		return audit_url(r, e);
+	if (target == NULL)
+		return audit_tree(r, e);
+	if (strcmp(target, "upload") == 0 && (target = c->upload) == NULL)
+		return err_set(e, "--store upload: the configuration has no 'upload' target");
+	upload_opts_from_config(c, target, &uo);
+	return audit_store(r, &uo, e);
 }
 
 static int audit(const struct config *c, const struct options *o)
@@ -291,10 +315,10 @@ static int audit(const struct config *c, const struct options *o)
 			r.cas[i].algs = 0;
 		}
 	source_env_wipe(c);
-	if ((o->url ? audit_url(&r, &e) : audit_tree(&r, &e)) != 0) {
+	if (run_mode(&r, c, o, &e) != 0) {
 		fprintf(stderr, "ocsp-audit: %s\n", e.msg);
-		audit_out_finding(r.out, NULL, NULL, o->url ? o->url : c->tree, AUDIT_UNCHECKED,
-		    e.msg);
+		audit_out_finding(r.out, NULL, NULL, o->url ? o->url : o->store ? o->store : c->tree,
+		    AUDIT_UNCHECKED, e.msg);
 	}
 	status = audit_out_finish(r.out, seconds_since(&t0));
 out:
@@ -321,7 +345,9 @@ int main(int argc, char **argv)
 	}
 	if (cli_apply(&cli, &c, CONFIG_AUDIT, &e) != 0)
 		fprintf(stderr, "ocsp-audit: %s\n", e.msg);
-	else if (o.url == NULL && c.tree == NULL)
+	else if (o.url != NULL && o.store != NULL)
+		fprintf(stderr, "ocsp-audit: give --url or --store, not both\n");
+	else if (o.url == NULL && o.store == NULL && c.tree == NULL)
 		fprintf(stderr, "ocsp-audit: nothing to audit: give --tree DIR, 'tree =' in the "
 		    "configuration, or --url URL\n");
 	else if (audit_url_init(&e) != 0)

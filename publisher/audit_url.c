@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "ocsp/get_key.h"
@@ -18,8 +19,6 @@
 
 #include "audit.h"
 
-/* Header values kept; a longer one is cut (and then will not match). */
-#define AUDIT_HEADER_MAX 256
 #define AUDIT_URL_MAX 4096
 #define CONTENT_TYPE "application/ocsp-response"
 
@@ -30,21 +29,9 @@ struct job {
 	struct serial probe;
 };
 
-struct reply {
-	long status;
-	uint8_t *body;			/* AUDIT_RESPONSE_MAX bytes of room */
-	size_t len;
-	int too_big;
-	char content_type[AUDIT_HEADER_MAX];
-	char cache_control[AUDIT_HEADER_MAX];
-	char last_modified[AUDIT_HEADER_MAX];
-	char expires[AUDIT_HEADER_MAX];
-	char etag[AUDIT_HEADER_MAX];
-};
-
 struct worker {
-	CURL *curl;
-	struct reply a, b;
+	void *curl;
+	struct audit_reply a, b;
 };
 
 struct url_audit {
@@ -56,10 +43,10 @@ struct url_audit {
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct reply *r = arg;
+	struct audit_reply *r = arg;
 	size_t n = size * nmemb;
 
-	if (n > AUDIT_RESPONSE_MAX - r->len) {
+	if (n > r->cap - r->len) {
 		r->too_big = 1;
 		return 0;	/* stops the transfer */
 	}
@@ -85,13 +72,13 @@ static void keep_header(char *out, const char *v, size_t n)
 static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	static const struct { const char *name; size_t off; } wanted[] = {
-		{ "content-type", offsetof(struct reply, content_type) },
-		{ "cache-control", offsetof(struct reply, cache_control) },
-		{ "last-modified", offsetof(struct reply, last_modified) },
-		{ "expires", offsetof(struct reply, expires) },
-		{ "etag", offsetof(struct reply, etag) },
+		{ "content-type", offsetof(struct audit_reply, content_type) },
+		{ "cache-control", offsetof(struct audit_reply, cache_control) },
+		{ "last-modified", offsetof(struct audit_reply, last_modified) },
+		{ "expires", offsetof(struct audit_reply, expires) },
+		{ "etag", offsetof(struct audit_reply, etag) },
 	};
-	struct reply *r = arg;
+	struct audit_reply *r = arg;
 	size_t n = size * nmemb;
 	const char *colon = memchr(p, ':', n);
 
@@ -105,101 +92,87 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static void reply_reset(struct reply *r)
+static void reply_reset(struct audit_reply *r)
 {
 	uint8_t *body = r->body;
+	size_t cap = r->cap;
 
 	memset(r, 0, sizeof(*r));
 	r->body = body;
+	r->cap = cap;
 }
 
-/* One request; 0, or -1 with e saying why nothing came back. */
-static int fetch(struct url_audit *u, struct worker *w, const char *url, const uint8_t *post,
-    size_t post_len, struct reply *r, struct err *e)
+void audit_s3_auth_wipe(struct audit_s3_auth *a)
 {
+	OPENSSL_cleanse(a, sizeof(*a));
+}
+
+void audit_fetch_free(void *handle)
+{
+	curl_easy_cleanup(handle);
+}
+
+int audit_fetch(void **handle, const char *url, const uint8_t *post, size_t post_len,
+    const struct audit_s3_auth *auth, int64_t timeout, struct audit_reply *r,
+    struct err *e)
+{
+	/* S3 signs the payload's SHA-256: that of nothing, for a GET. */
+	static const char empty_sha256[] = "x-amz-content-sha256: "
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 	struct curl_slist *h = NULL;
+	CURL *c = *handle;
 	CURLcode rc;
 
 	reply_reset(r);
-	if (w->curl == NULL && (w->curl = curl_easy_init()) == NULL)
+	if (c == NULL && (c = *handle = curl_easy_init()) == NULL)
 		return err_set(e, "curl_easy_init failed");
-	curl_easy_reset(w->curl);
-	curl_easy_setopt(w->curl, CURLOPT_URL, url);
-	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT, (long)u->r->timeout);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(w->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(w->curl, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (post != NULL) {
-		h = curl_slist_append(NULL, "Content-Type: application/ocsp-request");
-		curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, post);
-		curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE, (long)post_len);
+		h = curl_slist_append(h, "Content-Type: application/ocsp-request");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)post_len);
 	}
-	rc = curl_easy_perform(w->curl);
+	if (auth != NULL) {
+		h = curl_slist_append(h, empty_sha256);
+		if (auth->token_header[0])
+			h = curl_slist_append(h, auth->token_header);
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, auth->sigv4);
+		curl_easy_setopt(c, CURLOPT_USERPWD, auth->userpwd);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	rc = curl_easy_perform(c);
 	curl_slist_free_all(h);
+	/* libcurl keeps a copy of the credentials in the handle until reset. */
+	if (auth != NULL)
+		curl_easy_setopt(c, CURLOPT_USERPWD, NULL);
 	if (r->too_big)
-		return err_set(e, "the answer is over %d bytes", AUDIT_RESPONSE_MAX);
+		return err_set(e, "the answer is over %zu bytes", r->cap);
 	if (rc != CURLE_OK)
 		return err_set(e, "%s", curl_easy_strerror(rc));
-	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	return 0;
 }
 
-int audit_max_age(const char *v, size_t n, int64_t *out)
-{
-	const char *end = v + n, *p = v;
-	int found = 0;
-
-	while (p < end) {
-		const char *tok = p, *comma = memchr(p, ',', (size_t)(end - p));
-		const char *stop = comma ? comma : end;
-		p = comma ? comma + 1 : end;
-		while (tok < stop && (*tok == ' ' || *tok == '\t'))
-			tok++;
-		if ((size_t)(stop - tok) < 8 || strncasecmp(tok, "max-age=", 8) != 0)
-			continue;
-		if (found)
-			return -1;
-		tok += 8;
-		int64_t x = 0;
-		const char *d = tok;
-		while (d < stop && *d >= '0' && *d <= '9') {
-			x = x * 10 + (*d - '0');
-			if (x > 366 * 86400)
-				return -1;
-			d++;
-		}
-		while (d < stop && (*d == ' ' || *d == '\t'))
-			d++;
-		if (d == tok || d != stop)
-			return -1;
-		*out = x;
-		found = 1;
-	}
-	return found;
-}
-
-struct where {
-	struct audit_run *r;
-	const struct audit_ca *a;
-	const struct serial *serial;
-	const char *what;		/* "GET URL" or "POST URL" */
-};
-
 static void tell(void *arg, enum audit_kind k, const char *what)
 {
-	const struct where *w = arg;
+	const struct audit_where *w = arg;
 
 	audit_out_finding(w->r->out, w->a->name, w->serial, w->what, k, what);
 }
 
-static void http_finding(const struct where *w, const char *fmt, ...)
+/* Tells one HTTP finding; returns 1, to be counted. */
+static int http_finding(const struct audit_where *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void http_finding(const struct where *w, const char *fmt, ...)
+static int http_finding(const struct audit_where *w, const char *fmt, ...)
 {
 	char msg[ERR_MSG_MAX];
 	va_list ap;
@@ -208,66 +181,63 @@ static void http_finding(const struct where *w, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	audit_out_finding(w->r->out, w->a->name, w->serial, w->what, AUDIT_HTTP, msg);
+	return 1;
 }
 
 /* The caching headers must not outlive the response or misdate it
  * (RFC 5019 6.2): Expires at most nextUpdate, max-age not past it.
  * Returns the number of findings. */
-static int check_caching(const struct where *w, const struct reply *r,
-    const struct audit_seen *s, int64_t now, int64_t skew)
+int audit_http_caching(const struct audit_where *w, const struct audit_reply *r,
+    const struct audit_seen *s, const struct audit_policy *p)
 {
+	int64_t now = p->now, skew = p->skew;
 	int64_t age, t;
 	int n = 0, m;
 
 	if (!s->successful || s->next_update == 0)
 		return 0;
 	m = audit_max_age(r->cache_control, strlen(r->cache_control), &age);
-	if (m < 0 && ++n)
-		http_finding(w, "Cache-Control '%s' has a malformed max-age", r->cache_control);
+	if (m < 0)
+		n += http_finding(w, "Cache-Control '%s' has a malformed max-age", r->cache_control);
 	/* One second for the time between the answer and this check. */
-	if (m > 0 && now + age > s->next_update + 1 && ++n)
-		http_finding(w, "max-age=%lld runs %lld s past nextUpdate", (long long)age,
+	if (m > 0 && now + age > s->next_update + 1)
+		n += http_finding(w, "max-age=%lld runs %lld s past nextUpdate", (long long)age,
 		    (long long)(now + age - s->next_update));
 	/* Older than thisUpdate, it would let a cache revalidate an older
 	 * response as current; a static origin gives the file's time, which
 	 * is later than the backdated thisUpdate, and is fine. */
 	if (r->last_modified[0] && (timefmt_parse_http(r->last_modified, &t) != 0 ||
-	    t < s->this_update || t > now + skew) && ++n)
-		http_finding(w, "Last-Modified '%s' is before thisUpdate or in the future",
+	    t < s->this_update || t > now + skew))
+		n += http_finding(w, "Last-Modified '%s' is before thisUpdate or in the future",
 		    r->last_modified);
-	if (r->expires[0] && (timefmt_parse_http(r->expires, &t) != 0 || t > s->next_update) &&
-	    ++n)
-		http_finding(w, "Expires '%s' is after nextUpdate", r->expires);
+	if (r->expires[0] && (timefmt_parse_http(r->expires, &t) != 0 || t > s->next_update))
+		n += http_finding(w, "Expires '%s' is after nextUpdate", r->expires);
 	return n;
 }
 
 /* Status and Content-Type (exactly, as nginx and NSS compare it). */
-static int check_head(const struct where *w, const struct reply *r)
+int audit_http_head(const struct audit_where *w, const struct audit_reply *r)
 {
-	if (r->status != 200) {
-		http_finding(w, "HTTP status %ld", r->status);
-		return 1;
-	}
-	if (strcmp(r->content_type, CONTENT_TYPE) != 0) {
-		http_finding(w, "Content-Type '%s', not " CONTENT_TYPE, r->content_type);
-		return 1;
-	}
+	if (r->status != 200)
+		return http_finding(w, "HTTP status %ld", r->status);
+	if (strcmp(r->content_type, CONTENT_TYPE) != 0)
+		return http_finding(w, "Content-Type '%s', not " CONTENT_TYPE, r->content_type);
 	return 0;
 }
 
 static int ask(struct url_audit *u, struct worker *wk, struct audit_ca *a,
     const struct audit_expect *x, const char *url, const uint8_t *post, size_t post_len,
-    struct reply *r, struct audit_seen *seen, struct where *w)
+    struct audit_reply *r, struct audit_seen *seen, struct audit_where *w)
 {
 	struct audit_sink s = { tell, w };
 	struct err e;
 	int n;
 
-	if (fetch(u, wk, url, post, post_len, r, &e) != 0) {
+	if (audit_fetch(&wk->curl, url, post, post_len, NULL, u->r->timeout, r, &e) != 0) {
 		audit_out_finding(u->r->out, a->name, x->serial, w->what, AUDIT_UNCHECKED, e.msg);
 		return 1;
 	}
-	n = check_head(w, r);
+	n = audit_http_head(w, r);
 	if (r->status == 200)
 		n += audit_check(a, &u->r->policy, x, r->body, r->len, seen, &s);
 	return n;
@@ -275,25 +245,25 @@ static int ask(struct url_audit *u, struct worker *wk, struct audit_ca *a,
 
 /* GET twice: a cache may keep either answer, so both must be one. */
 static int check_get(struct url_audit *u, struct worker *wk, struct audit_ca *a,
-    const struct audit_expect *x, const char *url, struct where *w)
+    const struct audit_expect *x, const char *url, struct audit_where *w)
 {
 	struct audit_seen seen;
 	struct err e;
-	int n = ask(u, wk, a, x, url, NULL, 0, &wk->a, &seen, w);
+	int same, n = ask(u, wk, a, x, url, NULL, 0, &wk->a, &seen, w);
 
 	if (wk->a.status != 200)
 		return n;
-	n += check_caching(w, &wk->a, &seen, u->r->policy.now, u->r->policy.skew);
-	if (fetch(u, wk, url, NULL, 0, &wk->b, &e) != 0) {
+	n += audit_http_caching(w, &wk->a, &seen, &u->r->policy);
+	if (audit_fetch(&wk->curl, url, NULL, 0, NULL, u->r->timeout, &wk->b, &e) != 0) {
 		audit_out_finding(u->r->out, a->name, x->serial, w->what, AUDIT_UNCHECKED, e.msg);
 		return n + 1;
 	}
-	int same = wk->a.len == wk->b.len && memcmp(wk->a.body, wk->b.body, wk->a.len) == 0;
-	if (strcmp(wk->a.etag, wk->b.etag) != 0 && same && ++n)
-		http_finding(w, "ETag changed between two fetches of the same bytes ('%s', '%s')",
+	same = wk->a.len == wk->b.len && memcmp(wk->a.body, wk->b.body, wk->a.len) == 0;
+	if (strcmp(wk->a.etag, wk->b.etag) != 0 && same)
+		n += http_finding(w, "ETag changed between two fetches of the same bytes ('%s', '%s')",
 		    wk->a.etag, wk->b.etag);
-	if (wk->a.etag[0] && strcmp(wk->a.etag, wk->b.etag) == 0 && !same && ++n)
-		http_finding(w, "the same ETag '%s' for different bytes", wk->a.etag);
+	if (wk->a.etag[0] && strcmp(wk->a.etag, wk->b.etag) == 0 && !same)
+		n += http_finding(w, "the same ETag '%s' for different bytes", wk->a.etag);
 	return n;
 }
 
@@ -321,7 +291,7 @@ static void url_job(void *arg, unsigned worker, size_t i)
 	struct audit_expect x = { (enum hash_alg)j->alg, sn, rec };
 	uint8_t der[GET_KEY_DER_MAX];
 	char get[AUDIT_URL_MAX], post_where[AUDIT_URL_MAX + 8], get_where[AUDIT_URL_MAX + 8];
-	struct where w = { u->r, a, sn, get_where };
+	struct audit_where w = { u->r, a, sn, get_where };
 	size_t len;
 	struct err e;
 	int n = 0;
@@ -410,18 +380,20 @@ int audit_url(struct audit_run *r, struct err *e)
 		err_set(e, "out of memory");
 		goto out;
 	}
-	for (unsigned i = 0; i < r->threads; i++)
+	for (unsigned i = 0; i < r->threads; i++) {
+		u.w[i].a.cap = u.w[i].b.cap = AUDIT_RESPONSE_MAX;
 		if ((u.w[i].a.body = malloc(AUDIT_RESPONSE_MAX)) == NULL ||
 		    (u.w[i].b.body = malloc(AUDIT_RESPONSE_MAX)) == NULL) {
 			err_set(e, "out of memory");
 			goto out;
 		}
+	}
 	if (plan(&u, e) != 0 || audit_pool_run(u.njobs, r->threads, url_job, &u, e) != 0)
 		goto out;
 	ret = 0;
 out:
 	for (unsigned i = 0; u.w && i < r->threads; i++) {
-		curl_easy_cleanup(u.w[i].curl);
+		audit_fetch_free(u.w[i].curl);
 		free(u.w[i].a.body);
 		free(u.w[i].b.body);
 	}
