@@ -4,7 +4,10 @@
  *   audit_main.c   flags, configuration, which mode, exit status
  *   audit_check.c  one response: strict parse, CertID, signer, times, status
  *   audit_tree.c   a local tree: every certificate's files, and stray files
- *   audit_url.c    a responder URL: GET (twice) and POST per serial, headers
+ *   audit_url.c    a responder URL: GET (twice) and POST per serial, headers;
+ *                  the HTTP fetch the store mode uses too (the one curl.h)
+ *   audit_store.c  the S3 bucket or WebDAV origin the publisher uploads to
+ *   audit_http.c   header values (Cache-Control) of untrusted answers
  *   audit_report.c findings: lines or JSON, counts per kind, the exit status
  *   audit_pool.c   the threads that run jobs of any of the modes
  *

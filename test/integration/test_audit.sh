@@ -24,6 +24,11 @@ audit() {
 	OUT=$("$AUDIT" "$@" 2>&1)
 	RC=$?
 	set -e
+	# A sanitizer build's report (at exit, or in a thread) fails the test.
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' <<<"$OUT"; then
+		fail "sanitizer report from ocsp-audit $*"
+		grep -E -A20 'Sanitizer|runtime error:' <<<"$OUT" | head -40
+	fi
 }
 
 # found KIND RC WHAT: the last audit said KIND (first word of a finding
