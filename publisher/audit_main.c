@@ -59,8 +59,10 @@ static const struct cli_flag flags[] = {
 	CLI_FLAG("cabf", 0, NULL, FLAG_CABF,
 	    "the responder must follow the CA/B Forum BRs: validity also at\n"
 	    "least 8 hours (at most 10 days always)"),
-	CLI_FLAG("threads", 'j', "N", FLAG_THREADS, "threads (default: one per core)"),
-	CLI_FLAG("timeout", 0, "DUR", FLAG_TIMEOUT, "with --url: per request (default 10s)"),
+	CLI_FLAG("threads", 'j', "N", FLAG_THREADS,
+	    "threads (default: one per core; four per core with --url, --store)"),
+	CLI_FLAG("timeout", 0, "DUR", FLAG_TIMEOUT,
+	    "with --url or --store: per request (default 10s)"),
 	CLI_FLAG("json", 0, NULL, FLAG_JSON, "findings and summary as one JSON document"),
 	CLI_FLAG("help-config", 0, NULL, FLAG_HELP_CONFIG, "list every configuration key"),
 	CLI_FLAG("help", 'h', NULL, FLAG_HELP, "this text"),
