@@ -29,6 +29,8 @@ fi
 # the package's postinst.
 if [ "${1:-}" = "--test" ]; then
 	packages+=(debhelper lintian groff man-db adduser)
+	# test_audit.sh forges the responses the publisher never makes.
+	packages+=(python3-cryptography)
 fi
 
 as_root() {

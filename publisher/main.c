@@ -46,13 +46,7 @@ enum { FLAG_CHECK = 1, FLAG_DRY_RUN, FLAG_FORCE, FLAG_QUIET, FLAG_NO_PROGRESS,
  * key in [ca default], as a [ca NAME] section of a file would. */
 static const struct cli_flag flags[] = {
 	CLI_CONFIG_FILE("config", 'c', "FILE", "configuration with one [ca NAME] section per CA"),
-	CLI_CA("index", "FILE", "index", "openssl ca index file (one CA on the command line)"),
-	CLI_CA("crl", "FILE|URL", "crl", "or a CRL (DER or PEM, http(s) URLs fetched)"),
-	CLI_CA("issued", "DIR|FILE", "issued",
-	    "with --crl: the serials issued (certificates, or hex serials)"),
-	CLI_CA("sql", "CONN", "sql",
-	    "or a CA database: postgresql://user@host:port/db or sqlite:/path"),
-	CLI_CA("sql-preset", "NAME", "sql_preset", "its schema: openxpki or ejbca"),
+	CLI_SOURCE_FLAGS,
 	CLI_CA("issuer", "FILE", "issuer", "PEM certificate of the issuing CA"),
 	CLI_CA("signer", "FILE", "signer",
 	    "PEM signer certificate (the CA or a delegated responder);\n"
@@ -78,14 +72,7 @@ static const struct cli_flag flags[] = {
 	CLI_KEY("upload", 0, "URL", "publisher", "upload",
 	    "after publishing, mirror the tree to s3://bucket/prefix or an\n"
 	    "http(s):// WebDAV origin (only what changed is sent)"),
-	CLI_KEY("s3-endpoint", 0, "URL", "publisher", "s3_endpoint",
-	    "S3 endpoint, scheme://host[:port] (default: AWS)"),
-	CLI_KEY("s3-region", 0, "REGION", "publisher", "s3_region",
-	    "S3 region (default: AWS_REGION, else us-east-1)"),
-	CLI_KEY("s3-path-style", 0, "yes|no", "publisher", "s3_path_style",
-	    "endpoint/bucket/ addressing (always for an IP address)"),
-	CLI_KEY("s3-credentials-file", 0, "FILE", "publisher", "s3_credentials_file",
-	    "AWS shared-credentials file (default: AWS_* environment)"),
+	CLI_S3_FLAGS,
 	CLI_KEY("upload-concurrency", 0, "N", "publisher", "upload_concurrency",
 	    "uploads in flight at once (default 16)"),
 	CLI_KEY_SET("get-keys", 0, "publisher", "get_keys", "yes",
@@ -494,19 +481,6 @@ static void commit_all(struct run *r)
 	r->committed = 1;
 }
 
-static void upload_opts_of(const struct config *c, struct upload_opts *u)
-{
-	memset(u, 0, sizeof(*u));
-	u->url = c->upload;
-	u->s3_endpoint = c->s3_endpoint;
-	u->s3_region = c->s3_region;
-	u->s3_path_style = (int)c->s3_path_style;
-	u->s3_credentials_file = c->s3_credentials_file;
-	u->s3_profile = c->s3_profile;
-	u->concurrency = (unsigned)c->upload_concurrency;
-	u->retries = (unsigned)c->upload_retries;
-	u->max_age = c->upload_max_age;
-}
 
 /* --check: the target parses and its credentials can be read. */
 static int upload_check(const struct config *c)
@@ -518,7 +492,7 @@ static int upload_check(const struct config *c)
 
 	if (c->upload == NULL)
 		return 0;
-	upload_opts_of(c, &uo);
+	upload_opts_from_config(c, c->upload, &uo);
 	r = upload_target_open(&uo, &t, &e);
 	upload_target_fini(&t);
 	if (r != 0)
@@ -544,7 +518,7 @@ static void upload_all(struct run *r)
 		r->failed = 1;
 		return;
 	}
-	upload_opts_of(r->c, &uo);
+	upload_opts_from_config(r->c, r->c->upload, &uo);
 	/* Each shard's marker has its own name: one "generation" rewritten by
 	 * every shard could only say which one finished last. */
 	if (shard_marker_name(&r->c->shard, marker, sizeof(marker)) == 0) {

@@ -350,3 +350,10 @@ int ca_load_conf(const struct ca_conf *conf, const struct signer_set *set, int64
 		return 1;
 	return 0;
 }
+
+int ca_signer_authorised(const struct ca *ca, X509 *cert, struct err *e)
+{
+	if (same_key(ca->issuer, cert))
+		return 0;
+	return check_delegated(ca, cert, "signer", NULL, e);
+}

@@ -897,7 +897,7 @@ static int finish_ca(struct config *c, struct ca_conf *ca, enum config_user who,
 
 	if (ca->issuer == NULL)
 		return err_set(e, "%s:%u: [ca %s] has no 'issuer'", where, ca->line, ca->name);
-	if (who == CONFIG_PUBLISHER && ca->source == NULL)
+	if ((who == CONFIG_PUBLISHER || who == CONFIG_AUDIT) && ca->source == NULL)
 		return err_set(e, "%s:%u: [ca %s] has no 'source' (or 'index', 'crl', 'sql')",
 		    where, ca->line, ca->name);
 	if (finish_source(where, ca, e) != 0)

@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ocsp/config.h"
 #include "ocsp/err.h"
 #include "ocsp/fetch.h"
 
@@ -490,4 +491,19 @@ int upload_s3_query(const char *const *names, const char *const *values, size_t 
 	}
 	out[pos] = '\0';
 	return (int)pos;
+}
+
+void upload_opts_from_config(const struct config *c, const char *url,
+    struct upload_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->url = url;
+	o->s3_endpoint = c->s3_endpoint;
+	o->s3_region = c->s3_region;
+	o->s3_path_style = (int)c->s3_path_style;
+	o->s3_credentials_file = c->s3_credentials_file;
+	o->s3_profile = c->s3_profile;
+	o->concurrency = (unsigned)c->upload_concurrency;
+	o->retries = (unsigned)c->upload_retries;
+	o->max_age = c->upload_max_age;
 }

@@ -24,6 +24,10 @@
 # The sources part: SOURCE_CERTS (1000000), SOURCE_KINDS ("index crl
 # sqlite-openxpki pg-openxpki pg-ejbca", run in this order; ratios are to
 # index, or else to the first; sqlite-ejbca also works).
+# The audit part (PARTS=audit, not by default): AUDIT_CERTS (CERTS)
+# responses of a local tree audited by ocsp-audit on every core, against
+# openssl ocsp -respin verifying AUDIT_REF_FILES (500) of the same files in
+# a shell loop, one process per file, CORES at a time.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-$top/build}
@@ -864,6 +868,36 @@ bench_sources() {
 	PG_PID_FILE=
 }
 
+# ocsp-audit over a whole local tree, and openssl ocsp over a sample of
+# the same files (a process per file: what a script checking a tree with
+# the openssl CLI costs). Both verify the signature and the status of the
+# serial; ocsp-audit also checks everything else it checks.
+audit_rate() { "$B/publisher/ocsp-audit" "$@" | sed -n 's/.* s (\([0-9]*\)\/s): clean$/\1/p'; }
+bench_audit() {
+	local ca=$WORK/audit-ca t=$WORK/audit-tree n=${AUDIT_CERTS:-$CERTS} k=${AUDIT_REF_FILES:-500}
+	local ours=() ref=() o r d t0
+	make_ca "$ca" ec
+	issue_many "$ca" "$n"
+	"$PUBLISHER" --no-progress -q --index "$ca/index.txt" --issuer "$ca/ca.pem" \
+		--signer "$ca/ca.pem" --key "$ca/ca.key" --out "$t"
+	d=$t/$(issuer_dir "$ca/ca.pem")
+	ls "$d" | grep -v '\.' | sed -n "1,${k}p" > "$WORK/audit-sample"
+	for _ in $(seq "$ROUNDS"); do
+		sync
+		ours+=("$(audit_rate --tree "$t" --issuer "$ca/ca.pem" --index "$ca/index.txt")")
+		t0=$(date +%s%N)
+		xargs -P "$CORES" -I{} openssl ocsp -respin "$d/{}" -issuer "$ca/ca.pem" \
+			-serial 0x{} -VAfile "$ca/ca.pem" -no_nonce < "$WORK/audit-sample" 2>&1 |
+			grep -c ': good$' > "$WORK/audit-good"
+		ref+=("$(awk -v k="$k" -v ns=$(($(date +%s%N) - t0)) 'BEGIN {printf "%.0f", k / (ns / 1e9)}')")
+		[ "$(cat "$WORK/audit-good")" = "$k" ] || echo "   openssl ocsp said good for $(cat "$WORK/audit-good") of $k"
+	done
+	o=$(median "${ours[@]}"); r=$(median "${ref[@]}")
+	row "ocsp-audit, local tree of $n (responses/s)" "$o" "$r" "$(ratio "$o" "$r")" \
+		"vs openssl ocsp -respin -VAfile per file, $CORES at a time"
+	rm -rf "$t"
+}
+
 echo "ocsp benchmark: $CORES cores, $CERTS certificates, median of $ROUNDS rounds ($HTTP_ROUNDS for HTTP), $(date -u +%FT%TZ)"
 row "what" "ours" "reference" "ratio" "reference"
 case " $PARTS " in *" signing "*|*" tree "*)
@@ -875,3 +909,4 @@ case " $PARTS " in *" flood "*) bench_flood ;; esac
 case " $PARTS " in *" p11 "*) bench_p11 ;; esac
 case " $PARTS " in *" sources "*) bench_sources ;; esac
 case " $PARTS " in *" upload "*) bench_upload ;; esac
+case " $PARTS " in *" audit "*) bench_audit ;; esac

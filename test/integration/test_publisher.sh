@@ -185,4 +185,12 @@ check "the next run completes the tree" test "$("$TREE_CHECK" "$KT")" = 40000
 check "and leaves no temp files" test -z "$(find "$KT" -name '.*.tmp')"
 check "and no in-progress marker" test ! -e "$KT/.publishing"
 
+log "ocsp-audit finds every tree made here valid, fresh and as the index says"
+: "${AUDIT:?AUDIT must name ocsp-audit}"
+for t in "$T=$CA" "$T2=$RCA" "$WORK/tree3=$ECA" "$WORK/tree4=$RCA" "$KT=$KCA"; do
+	check "ocsp-audit: ${t%%=*} is clean" quiet "$AUDIT" --tree "${t%%=*}" \
+		--issuer "${t#*=}/ca.pem" --index "${t#*=}/index.txt"
+done
+check "ocsp-audit: both CAs of multi.conf are clean" quiet "$AUDIT" --config "$WORK/multi.conf"
+
 finish

@@ -95,4 +95,10 @@ int ca_attach_signer(struct ca *ca, struct signer *signer, int64_t now,
 int ca_load_conf(const struct ca_conf *conf, const struct signer_set *set, int64_t now,
     const struct ca_warn *w, struct ca **out, struct err *e);
 
+/* Whether cert may sign responses for ca (RFC 6960 4.2.2.2): it has the
+ * CA's own key, or the CA issued and signed it with id-kp-OCSPSigning.
+ * Its validity period is not looked at. 0, or -1 with e saying why not.
+ * For checking responses someone else signed (ocsp-audit). */
+int ca_signer_authorised(const struct ca *ca, X509 *cert, struct err *e);
+
 #endif

@@ -67,6 +67,30 @@ struct cli_flag {
 	{ name, 0, arg, NULL, NULL, id, NULL, NULL }
 #define CLI_END { NULL, 0, NULL, NULL, NULL, 0, NULL, NULL }
 
+/* The rows of a CA's status source (source.h), for every program that
+ * reads one from the command line (ocsp-publisher, ocsp-audit): one list,
+ * so the same flags set the same keys everywhere. */
+#define CLI_SOURCE_FLAGS \
+	CLI_CA("index", "FILE", "index", "openssl ca index file (one CA on the command line)"), \
+	CLI_CA("crl", "FILE|URL", "crl", "or a CRL (DER or PEM, http(s) URLs fetched)"), \
+	CLI_CA("issued", "DIR|FILE", "issued", \
+	    "with --crl: the serials issued (certificates, or hex serials)"), \
+	CLI_CA("sql", "CONN", "sql", \
+	    "or a CA database: postgresql://user@host:port/db or sqlite:/path"), \
+	CLI_CA("sql-preset", "NAME", "sql_preset", "its schema: openxpki or ejbca")
+
+/* The rows of an S3 target (upload.h), for the publisher that uploads to
+ * it and ocsp-audit that reads it back. */
+#define CLI_S3_FLAGS \
+	CLI_KEY("s3-endpoint", 0, "URL", "publisher", "s3_endpoint", \
+	    "S3 endpoint, scheme://host[:port] (default: AWS)"), \
+	CLI_KEY("s3-region", 0, "REGION", "publisher", "s3_region", \
+	    "S3 region (default: AWS_REGION, else us-east-1)"), \
+	CLI_KEY("s3-path-style", 0, "yes|no", "publisher", "s3_path_style", \
+	    "endpoint/bucket/ addressing (always for an IP address)"), \
+	CLI_KEY("s3-credentials-file", 0, "FILE", "publisher", "s3_credentials_file", \
+	    "AWS shared-credentials file (default: AWS_* environment)")
+
 /* A key flag as given, in command-line order. value points into argv. */
 struct cli_setting {
 	const struct cli_flag *flag;

@@ -193,8 +193,10 @@ int config_set(struct config *c, const char *section, const char *key,
     const char *value, struct err *e);
 
 /* Which program reads the configuration: the publisher needs every CA's
- * key and index, lookupd only what it answers from. */
-enum config_user { CONFIG_PUBLISHER, CONFIG_LOOKUPD };
+ * key and index, lookupd only what it answers from. ocsp-audit needs every
+ * CA's source, and no key. */
+enum config_user { CONFIG_PUBLISHER, CONFIG_LOOKUPD,
+	CONFIG_AUDIT };
 
 /* Checks what only the whole configuration can tell (required keys,
  * refresh shorter than validity) and fills derived defaults. */

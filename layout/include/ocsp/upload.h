@@ -152,6 +152,12 @@ struct upload_target {
 	char token[UPLOAD_TOKEN_MAX + 1];	/* "" when none */
 };
 
+struct config;
+/* o from the configuration's upload keys (s3_*, upload_*) with url as the
+ * target, for the publisher's upload and ocsp-audit's reading of it. */
+void upload_opts_from_config(const struct config *c, const char *url,
+    struct upload_opts *o);
+
 /* Parses o->url and, for S3, resolves endpoint, region and addressing and
  * reads the credentials. t is filled (caller storage); pass it to
  * upload_target_fini even on error. Messages never hold a secret. */
