@@ -14,6 +14,7 @@
 #include "ocsp/duration.h"
 #include "ocsp/err.h"
 #include "ocsp/log.h"
+#include "ocsp/manpage.h"
 #include "ocsp/source.h"
 #include "ocsp/upload.h"
 
@@ -22,13 +23,15 @@
 struct options {
 	const char *url;
 	const char *store;
+	const char *man;	/* --help-man's argument (points into argv) */
 	int get, post, json, cabf;
 	int64_t skew, slack, timeout, threads, probes;
 	int answer;		/* --help, --help-config or --version */
 };
 
 enum { FLAG_URL = 1, FLAG_STORE, FLAG_METHOD, FLAG_PROBES, FLAG_SKEW, FLAG_SLACK, FLAG_CABF,
-	FLAG_THREADS, FLAG_TIMEOUT, FLAG_JSON, FLAG_HELP_CONFIG, FLAG_HELP, FLAG_VERSION };
+	FLAG_THREADS, FLAG_TIMEOUT, FLAG_JSON, FLAG_HELP_CONFIG, FLAG_HELP, FLAG_VERSION,
+	FLAG_HELP_MAN };
 
 /* The source flags are the publisher's own rows (cli.h), so a CA is
  * described to both programs in the same words. */
@@ -67,6 +70,8 @@ static const struct cli_flag flags[] = {
 	CLI_FLAG("help-config", 0, NULL, FLAG_HELP_CONFIG, "list every configuration key"),
 	CLI_FLAG("help", 'h', NULL, FLAG_HELP, "this text"),
 	CLI_FLAG("version", 'V', NULL, FLAG_VERSION, "version"),
+	/* ocsp-audit(8)'s OPTIONS, written by the build from this table. */
+	CLI_HIDDEN("help-man", "options", FLAG_HELP_MAN),
 	CLI_END
 };
 
@@ -150,6 +155,9 @@ static int on_flag(void *arg, int id, const char *v, struct err *e)
 	case FLAG_THREADS: return number_flag("threads", v, 1024, &o->threads, e);
 	case FLAG_TIMEOUT: return duration_flag("timeout", v, 3600, &o->timeout, e);
 	case FLAG_JSON: o->json = 1; return 0;
+	case FLAG_HELP_MAN:
+		o->man = v;
+		/* fall through */
 	case FLAG_HELP_CONFIG:
 	case FLAG_HELP:
 	case FLAG_VERSION:
@@ -159,13 +167,23 @@ static int on_flag(void *arg, int id, const char *v, struct err *e)
 	return err_set(e, "internal: flag %d has no case", id);
 }
 
-static void answer(int what)
+/* Returns 0, or -1 when --help-man could not be answered (and says so). */
+static int answer(const struct options *o)
 {
-	switch (what) {
+	struct err e;
+
+	switch (o->answer) {
 	case FLAG_HELP: usage(stdout); break;
 	case FLAG_HELP_CONFIG: config_describe(print_line, stdout); break;
 	case FLAG_VERSION: printf("ocsp-audit %s\n", ocsp_version()); break;
+	case FLAG_HELP_MAN:
+		if (man_print(o->man, flags, print_line, stdout, &e) != 0) {
+			fprintf(stderr, "ocsp-audit: %s\n", e.msg);
+			return -1;
+		}
+		break;
 	}
+	return 0;
 }
 
 /* Returns 0 to go on, 1 when --help or the like was answered, -1 when the
@@ -182,10 +200,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, struct options *o)
 	o->slack = 6 * 3600;
 	o->timeout = 10;
 	r = cli_parse(cli, flags, argc, argv, on_flag, o, &e);
-	if (r == CLI_STOP) {
-		answer(o->answer);
-		return 1;
-	}
+	if (r == CLI_STOP)
+		return answer(o) == 0 ? 1 : -1;
 	if (r != 0) {
 		fprintf(stderr, "ocsp-audit: %s\n", e.msg);
 		if (r == CLI_EUSAGE)

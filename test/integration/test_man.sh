@@ -6,11 +6,11 @@
 # layout/TREE.md in ocsp-tree(5). A hidden flag stays out of the pages.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-: "${MAN_DIR:?set by ctest}" "${LOOKUPD:?}" "${PUBLISHER:?}"
+: "${MAN_DIR:?set by ctest}" "${LOOKUPD:?}" "${PUBLISHER:?}" "${AUDIT:?}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export LC_ALL=C.UTF-8 MANWIDTH=80
 
-for p in ocsp-lookupd.8 ocsp-publisher.8 ocsp.conf.5 ocsp-tree.5; do
+for p in ocsp-lookupd.8 ocsp-publisher.8 ocsp-audit.8 ocsp.conf.5 ocsp-tree.5; do
 	f=$MAN_DIR/$p
 	check "$p generated" [ -s "$f" ]
 	warn=$(groff -ww -z -man "$f" 2>&1)
@@ -28,9 +28,10 @@ done
 flat() { sed 's/‐$//' "$WORK/$1.txt" | tr -s ' \n' '  ' | sed 's/‐ //g; s/- \([a-z]\)/-\1/g'; }
 
 # Each --help row "  -x, --name ARG": the long name on the page.
-for prog in lookupd publisher; do
+for prog in lookupd publisher audit; do
 	bin=$LOOKUPD
 	[ "$prog" = publisher ] && bin=$PUBLISHER
+	[ "$prog" = audit ] && bin=$AUDIT
 	page=$(flat "ocsp-$prog.8")
 	names=$("$bin" --help | sed -n 's/^  \(-., \|    \)--\([a-z0-9-]*\).*/\2/p')
 	n=$(wc -w <<<"$names")

@@ -67,14 +67,15 @@ if ! dpkg -i "$deb" >"$WORK/install.log" 2>&1; then
 fi
 check "installed" bash -c "dpkg-query -W -f='\${Status}' $PKG | grep -q 'install ok installed'"
 dpkg -L "$PKG" >"$WORK/files"
-for f in /usr/bin/ocsp-lookupd /usr/bin/ocsp-publisher /lib/systemd/system/ocsp-lookupd.service \
+for f in /usr/bin/ocsp-lookupd /usr/bin/ocsp-publisher /usr/bin/ocsp-audit \
+	/lib/systemd/system/ocsp-lookupd.service /lib/systemd/system/ocsp-lookupd.socket \
 	/lib/systemd/system/ocsp-publisher.service /lib/systemd/system/ocsp-publisher.timer \
 	/etc/ocsp/ocsp.conf; do
 	check "$f installed" [ -e "$f" ]
 done
 check "/etc/ocsp/ocsp.conf is a conffile" \
 	bash -c "dpkg-query -W -f='\${Conffiles}' $PKG | grep -q '/etc/ocsp/ocsp.conf'"
-for p in ocsp-lookupd.8 ocsp-publisher.8 ocsp.conf.5 ocsp-tree.5; do
+for p in ocsp-lookupd.8 ocsp-publisher.8 ocsp-audit.8 ocsp.conf.5 ocsp-tree.5; do
 	check "man page $p installed and rendered without warnings" \
 		bash -c "w=\$(man --warnings ${p##*.} ${p%.*} 2>&1 >/dev/null) && [ -z \"\$w\" ]"
 done
@@ -127,6 +128,8 @@ fi
 dir=/var/lib/ocsp/tree/$(issuer_dir "$CA/ca.pem")
 check "the tree has both responses" test -s "$dir/$G" -a -s "$dir/$R"
 check "the tree is owned by ocsp" [ "$(stat -c %U "$dir/$G" 2>/dev/null)" = ocsp ]
+check "the installed ocsp-audit finds the published tree clean" \
+	quiet as_ocsp /usr/bin/ocsp-audit --config /etc/ocsp/ocsp.conf
 
 log "lookupd"
 if [ -n "$SYSTEMD" ]; then
