@@ -1,4 +1,4 @@
-# The S3 server of the integration tests, for test_upload.sh and
+# The S3 server of the integration tests, for test_upload.sh, test_audit.sh and
 # test_shards.sh: @20minutes/s3rver (it checks Signature V4), installed from
 # npm into $NPM_DIR once, one bucket ($BUCKET), the key pair S3_KEY /
 # S3_SECRET. Source it after lib.sh.

@@ -310,43 +310,28 @@ found signature 7 "WebDAV: an object signed by an unauthorised key"
 check "WebDAV: the deleted object is missing" grep -q "^missing: ca ec, serial $S3, $DAV_URL/" <<<"$OUT"
 
 log "the S3 bucket the publisher uploads to (@20minutes/s3rver, which checks SigV4)"
-S3RVER_MOD=$NPM_DIR/node_modules/@20minutes/s3rver
-if [ ! -f "$S3RVER_MOD/package.json" ]; then
-	mkdir -p "$NPM_DIR"
-	npm install --no-audit --no-fund --loglevel=error --prefix "$NPM_DIR" \
-		"@20minutes/s3rver@5.0.0" >/dev/null 2>"$WORK/npm.log" || cat "$WORK/npm.log"
-fi
-if [ -f "$S3RVER_MOD/package.json" ]; then
-	export S3_KEY=AKIAOCSPAUDIT S3_SECRET=ocsp-audit-secret-1234
-	node --openssl-legacy-provider "$(dirname "$0")/s3rver.js" "$S3RVER_MOD" "$WORK/s3data" \
-		bucket "$WORK/s3.port" 0 > "$WORK/s3rver.log" 2>&1 &
-	PIDS+=("$!")
-	if wait_for 20 test -s "$WORK/s3.port"; then
-		S3=(--s3-endpoint "http://127.0.0.1:$(cat "$WORK/s3.port")")
-		export AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET
-		publish --config "$WORK/pub.conf" --upload s3://bucket/ocsp "${S3[@]}"
-		audit --config "$WORK/pub.conf" --store s3://bucket/ocsp "${S3[@]}"
-		check "S3 bucket as uploaded: exit 0" test "$RC" -eq 0
-		[ "$RC" -eq 0 ] || printf '%s\n' "$OUT" | head
-		check "... every object checked" contains "$OUT" "$n checked, $n ok"
-		# A stray object: what a certificate gone from the index leaves if
-		# nothing deletes it (signed PUT with curl).
-		curl -fs -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_KEY:$S3_SECRET" \
-			-H "x-amz-content-sha256: $(sha256sum < "$D/$S1" | cut -c1-64)" \
-			-T "$D/$S1" "http://127.0.0.1:$(cat "$WORK/s3.port")/bucket/ocsp/$(basename "$D")/ABCDEF01"
-		audit --config "$WORK/pub.conf" --store s3://bucket/ocsp "${S3[@]}"
-		found stray 4 "S3: a stray object found by listing"
-		check "... named" grep -q "^stray: ca ec, serial ABCDEF01, " <<<"$OUT"
-		AWS_SECRET_ACCESS_KEY=wrong-secret-5678 audit --config "$WORK/pub.conf" \
-			--store s3://bucket/ocsp "${S3[@]}"
-		check "S3 with a wrong secret: refused (403), not clean" test "$RC" -ne 0
-		check "... says so" contains "$OUT" "HTTP status 403"
-		check "... and no secret is in the output" no_secret
-	else
-		fail "s3rver did not start"; tail "$WORK/s3rver.log"
-	fi
-else
-	fail "@20minutes/s3rver could not be installed (npm)"
-fi
+# shellcheck source=s3.sh
+. "$(dirname "$0")/s3.sh"
+start_s3
+S3=(--s3-endpoint "http://127.0.0.1:$S3PORT")
+export AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET
+publish --config "$WORK/pub.conf" --upload "s3://$BUCKET/ocsp" "${S3[@]}"
+audit --config "$WORK/pub.conf" --store "s3://$BUCKET/ocsp" "${S3[@]}"
+check "S3 bucket as uploaded: exit 0" test "$RC" -eq 0
+[ "$RC" -eq 0 ] || printf '%s\n' "$OUT" | head
+check "... every object checked" contains "$OUT" "$n checked, $n ok"
+# A stray object: what a certificate gone from the index leaves if
+# nothing deletes it (signed PUT with curl).
+curl -fs -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_KEY:$S3_SECRET" \
+	-H "x-amz-content-sha256: $(sha256sum < "$D/$S1" | cut -c1-64)" \
+	-T "$D/$S1" "http://127.0.0.1:$S3PORT/$BUCKET/ocsp/$(basename "$D")/ABCDEF01"
+audit --config "$WORK/pub.conf" --store "s3://$BUCKET/ocsp" "${S3[@]}"
+found stray 4 "S3: a stray object found by listing"
+check "... named" grep -q "^stray: ca ec, serial ABCDEF01, " <<<"$OUT"
+AWS_SECRET_ACCESS_KEY=wrong-secret-5678 audit --config "$WORK/pub.conf" \
+	--store "s3://$BUCKET/ocsp" "${S3[@]}"
+check "S3 with a wrong secret: refused (403), not clean" test "$RC" -ne 0
+check "... says so" contains "$OUT" "HTTP status 403"
+check "... and no secret is in the output" no_secret
 
 finish
