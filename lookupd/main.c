@@ -438,6 +438,17 @@ static void note_restarts(const struct daemon *d, const struct http_conf *n,
 	note_restart("group", str_differs(d->group, nc->group));
 	note_restart("allow_root", d->allow_root != nc->allow_root);
 	note_restart("log_file", str_differs(d->log_file, nc->log_file));
+	/* The metrics listener, the access log and /healthz's checks are
+	 * set up with the listeners; answers follow a new tree at once, but
+	 * /healthz and the tree gauges keep reading the one they started on. */
+	note_restart("metrics_listen", str_differs(r->metrics_listen, n->metrics_listen));
+	note_restart("access_log", str_differs(r->access_log, n->access_log));
+	note_restart("stale_share", r->stale_share != n->stale_share);
+	note_restart("stale_warning", r->stale_warning != n->stale_warning);
+	note_restart("max_generation_age", r->max_generation_age != n->max_generation_age);
+	if (str_differs(r->tree, n->tree))
+		log_warn("reload: 'tree' changed; answers come from the new tree now, /healthz "
+		    "and the tree gauges read the old one until the next restart");
 }
 
 /* At start a CA whose signers cannot be used (a token gone, a key not
