@@ -181,6 +181,10 @@ static int authorised(struct audit_ca *a, X509 *cert, char *why, size_t size)
 		snprintf(why, size, "the signer certificate cannot be digested");
 		return 0;
 	}
+	/* The check runs under the lock too: X509_check_issued fills the
+	 * CA certificate's shared extension cache, which OpenSSL 3.0 does not
+	 * guard against a concurrent reader (ThreadSanitizer saw it). It runs
+	 * once per signer certificate, so the lock costs nothing. */
 	pthread_mutex_lock(&a->lock);
 	for (size_t i = 0; i < a->nmemo; i++)
 		if (memcmp(a->memo[i].fpr, fpr, sizeof(fpr)) == 0) {
@@ -189,11 +193,9 @@ static int authorised(struct audit_ca *a, X509 *cert, char *why, size_t size)
 			pthread_mutex_unlock(&a->lock);
 			return ok;
 		}
-	pthread_mutex_unlock(&a->lock);
 	ok = ca_signer_authorised(a->ca, cert, &e) == 0;
 	ERR_clear_error();
 	snprintf(why, size, "%s", ok ? "" : e.msg);
-	pthread_mutex_lock(&a->lock);
 	/* When full, later certificates are judged every time: still right. */
 	if (a->nmemo < AUDIT_SIGNER_MEMO) {
 		struct audit_signer_memo *m = &a->memo[a->nmemo++];

@@ -52,6 +52,10 @@ int ca_open(const char *issuer_path, struct ca **out, struct err *e)
 		return err_set(e, "out of memory");
 	if (pem_read_cert(issuer_path, &ca->issuer, e) != 0)
 		goto fail;
+	/* Fill the certificate's extension cache now, on one thread: OpenSSL
+	 * fills it on first use (X509_check_issued, the key identifiers), and
+	 * threads checking signers against this CA at once would race on it. */
+	X509_check_purpose(ca->issuer, -1, 0);
 	for (int alg = 0; alg < HASH_COUNT; alg++)
 		if (certid_issuer_hash(ca->issuer, alg, &ca->hash[alg], e) != 0)
 			goto fail;
