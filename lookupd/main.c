@@ -59,14 +59,17 @@ static const struct cli_flag flags[] = {
 	    "HTTP worker threads (key 'threads'); each open\n"
 	    "keep-alive connection holds one"),
 	/* The help of these four rows reads as one sentence. */
-	CLI_CA("issuer", "FILE", "issuer", "one CA on the command line ([ca default]): its"),
-	CLI_CA("signer", "FILE", "signer", "certificate, the signer certificate and key for"),
-	CLI_CA("key", "FILE", "key", "online answers (the CA or a delegated responder),"),
-	CLI_CA("index", "FILE", "index", "and its openssl ca index when there is no tree"),
+	CLI_CA("issuer", "FILE", "issuer", "the CA certificate (PEM) of one CA on the command\n"
+	    "line ([ca default])"),
+	CLI_CA("signer", "FILE", "signer", "signer certificate for online answers (the CA\n"
+	    "or a delegated responder)"),
+	CLI_CA("key", "FILE", "key", "the signer's private key"),
+	CLI_CA("index", "FILE", "index", "its openssl ca index, for online answers"),
 	CLI_CA("crl", "FILE|URL", "crl", "or a CRL as its status (reloaded when it is renewed)"),
 	CLI_CA("issued", "DIR|FILE", "issued", "with --crl: the serials issued"),
-	CLI_CA("sql", "CONN", "sql", "or a CA database, asked live (postgresql://... or"),
-	CLI_CA("sql-preset", "NAME", "sql_preset", "sqlite:/path), and its schema"),
+	CLI_CA("sql", "CONN", "sql", "or a CA database, asked live\n"
+	    "(postgresql://... or sqlite:/path)"),
+	CLI_CA("sql-preset", "NAME", "sql_preset", "with --sql: its schema (openxpki, ejbca)"),
 	CLI_CA("key-passphrase-file", "FILE", "key_passphrase_file",
 	    "passphrase of an encrypted PEM key; --key may\n"
 	    "also be a pkcs11: URI (RFC 7512), and --signer/--key\n"
